@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what tinylarge needs on a fresh Debian/Ubuntu machine, idempotently:
+# system packages (cross compilers, QEMU, Chromium, PostgreSQL) and a project venv in .venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(gcc gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm qemu-system-misc
+  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf chromium postgresql python3-venv)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo_cmd apt-get update -qq
+  for attempt in 1 2 3 4 5; do
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" && break
+    echo "setup: apt busy, retrying ($attempt)"; sleep 10
+  done
+fi
+
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+stamp=.venv/.tinylarge-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -e ".[train,test]"
+  touch "$stamp"
+fi
+# The offline PlatformIO core (tool-scons from the PyPI wheel, no registry access).
+.venv/bin/tinylarge setup-offline >/dev/null

@@ -1,0 +1,4 @@
+"""`inspect` and `boards`."""
+import click
+
+COMMANDS: list[click.Command] = []

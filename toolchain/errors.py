@@ -1,0 +1,31 @@
+"""Errors that reach the user as one clear line and a defined exit code (never a traceback)."""
+
+
+class ToolchainError(Exception):
+    """Base: bad input the user can fix. `exit_code` is what the CLI exits with."""
+
+    exit_code = 2
+
+
+class ModelError(ToolchainError):
+    """The model file is missing, not a flatbuffer, truncated or corrupted."""
+
+
+class BoardError(ToolchainError):
+    """Unknown board, or a board file that is broken or incomplete."""
+
+
+class UnsupportedError(ToolchainError):
+    """An operator or tensor type the code generator has no kernel for."""
+
+
+class DoesNotFitError(ToolchainError):
+    """The model does not fit the board's flash or RAM."""
+
+    exit_code = 3
+
+
+class MismatchError(ToolchainError):
+    """Outputs differ from the reference interpreter."""
+
+    exit_code = 1
