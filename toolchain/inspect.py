@@ -1,0 +1,49 @@
+"""`tinylarge inspect`: what a model costs and whether it fits, before a line of firmware."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from toolchain.boards import load_board
+from toolchain.codegen.supported import unsupported_ops
+from toolchain.model.analysis import OperatorCost, operator_costs
+from toolchain.model.reader import read_model
+from toolchain.plan import check_plan, plan_memory
+from toolchain.plan.fit import FitReport, estimate_fit
+from toolchain.reference import tflm_arena_bytes
+
+
+@dataclass
+class InspectReport:
+    model: str
+    sha256: str
+    operators: list[OperatorCost]
+    inputs: list[str]
+    outputs: list[str]
+    total_macs: int
+    weight_bytes: int
+    arena_bytes: int
+    tflm_arena_bytes: int
+    unsupported_ops: list[dict]
+    fit: FitReport | None = None
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["fit"] = None if self.fit is None else {**asdict(self.fit), "fits": self.fit.fits}
+        return data
+
+
+def inspect_model(path: str | Path, board_name: str | None = None) -> InspectReport:
+    board = load_board(board_name) if board_name else None  # an unknown board fails before the work
+    graph = read_model(path)
+    plan = plan_memory(graph)
+    check_plan(graph, plan)
+    costs = operator_costs(graph)
+    return InspectReport(
+        model=str(path), sha256=graph.sha256, operators=costs,
+        inputs=[t.describe() for t in graph.input_tensors],
+        outputs=[t.describe() for t in graph.output_tensors],
+        total_macs=sum(c.macs for c in costs), weight_bytes=graph.weight_bytes(),
+        arena_bytes=plan.arena_bytes, tflm_arena_bytes=tflm_arena_bytes(path),
+        unsupported_ops=unsupported_ops(graph),
+        fit=estimate_fit(graph, plan.arena_bytes, board) if board else None)
