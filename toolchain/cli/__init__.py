@@ -39,8 +39,9 @@ def main() -> None:
 
 def _register() -> None:
     from toolchain.cli import model_cmds
+    from toolchain.cli import aggregator_cmds
 
-    for module in (model_cmds,):
+    for module in (model_cmds, aggregator_cmds):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -1,0 +1,55 @@
+"""From a validated batch to rows to store: judge the tiny model's confidence and, when it is low
+and the result carries its input, ask the teacher (the cascade)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from toolchain.aggregator.confidence import judge
+from toolchain.aggregator.models import BatchRejected, ResultBatch
+from toolchain.aggregator.store import ResultRow
+from toolchain.aggregator.teacher import Teacher
+
+DEFAULT_THRESHOLD = 0.7
+
+
+@dataclass(frozen=True)
+class Cascade:
+    """Escalate results whose tiny-model confidence is below `threshold` to `teacher`."""
+
+    teacher: Teacher
+    threshold: float = DEFAULT_THRESHOLD
+
+
+def prepare_rows(batch: ResultBatch, cascade: Cascade | None) -> list[ResultRow]:
+    """Rows for the store; raises BatchRejected when an input cannot feed the teacher (checked for
+    the whole batch before any teacher run, so acceptance never depends on confidence)."""
+    if cascade is not None:
+        _check_input_sizes(batch, cascade.teacher)
+    rows = []
+    for result in batch.results:
+        output = _dequantized(result.output, batch.output_quant)
+        model_input = None if result.input is None else _dequantized(result.input, batch.input_quant)
+        tiny = judge(output, batch.output_kind)
+        teacher_label = teacher_confidence = None
+        escalate = cascade is not None and model_input is not None and tiny.confidence < cascade.threshold
+        if escalate:
+            answer = judge(cascade.teacher.predict(np.asarray(model_input)), "auto")
+            teacher_label, teacher_confidence = answer.label, answer.confidence
+        rows.append(ResultRow(
+            seq=result.seq, output=output, tiny_label=tiny.label, confidence=tiny.confidence,
+            label=result.label, latency_cycles=result.latency_cycles, input=model_input,
+            escalated=escalate, teacher_label=teacher_label, teacher_confidence=teacher_confidence))
+    return rows
+
+
+def _dequantized(values: list[float], quant) -> list[float]:
+    return [float(v) for v in values] if quant is None else quant.dequantize(values)
+
+
+def _check_input_sizes(batch: ResultBatch, teacher: Teacher) -> None:
+    for index, result in enumerate(batch.results):
+        if result.input is not None and len(result.input) != teacher.input_size:
+            raise BatchRejected(f"results.{index}.input: has {len(result.input)} values, the teacher "
+                                f"{teacher.name} takes {teacher.input_size}")
