@@ -128,7 +128,7 @@ def load_board_file(path: Path) -> Board:
     try:
         board = Board(**data, source=str(path))
     except ValidationError as exc:
-        raise BoardError(f"{path}: {_describe(exc.errors()[0])}") from None
+        raise BoardError(f"{path}: {'; '.join(_describe(e) for e in exc.errors()[:3])}") from None
     if board.id != path.stem:
         raise BoardError(f"{path}: field 'id' is {board.id!r} but the file is named {path.stem!r}")
     return board

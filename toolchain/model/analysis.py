@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from toolchain.errors import ModelError
 from toolchain.model.graph import Graph, Operator
 
 # Element-wise operators: one operation per output element.
@@ -30,6 +31,13 @@ def _elements(shape: tuple[int, ...]) -> int:
 
 def operator_macs(graph: Graph, op: Operator) -> int:
     """Multiply-accumulates of one operator (element operations for element-wise ones)."""
+    try:
+        return _macs(graph, op)
+    except (ValueError, IndexError, AttributeError, TypeError):
+        raise ModelError(f"operator {op.index} ({op.op}): inputs do not have the shapes this operator takes") from None
+
+
+def _macs(graph: Graph, op: Operator) -> int:
     out = graph.tensors[op.outputs[0]]
     ins = graph.op_inputs(op)
     if op.op == "CONV_2D":  # every output element sums kernel_h * kernel_w * input_channels products

@@ -29,6 +29,7 @@ _ACTIVATIONS = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH",
                 5: "SIGN_BIT", 6: "SIGMOID"}
 _ENUM_FIELDS = {"padding": _PADDING, "fused_activation_function": _ACTIVATIONS}
 _MAX_RANK = 8
+_MAX_ELEMENTS = 1 << 31
 
 
 def read_model(path: str | Path) -> Graph:
@@ -114,6 +115,8 @@ class _Parser:
         shape = tuple(int(d) for d in t.ShapeAsNumpy()) if rank else ()
         if any(d < 0 for d in shape):
             shape = tuple(1 if d < 0 else d for d in shape)  # dynamic batch: TFLM runs batch 1
+        if any(d > _MAX_ELEMENTS for d in shape) or np.prod(shape, dtype=np.float64) > _MAX_ELEMENTS:
+            raise ModelError(f"tensor {index}: shape {list(shape)} is larger than any microcontroller model")
         name = (t.Name() or b"").decode("utf-8", "replace")
         tensor = Tensor(index=index, name=name, shape=shape, dtype=dtype,
                         quant=self.quantization(t.Quantization(), index, shape),
@@ -184,7 +187,8 @@ class _Parser:
 
 
 def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+    words = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)  # dilationWFactor -> dilationW_Factor
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", words).lower()
 
 
 def _plain(key: str, value: Any) -> Any:
