@@ -1,0 +1,12 @@
+"""The operator registry: one module per operator, each exporting KERNELS (rows of the kernel table).
+
+Adding an operator = its C file(s) + header in toolchain/runtime/kernels/, one module here, and its
+name on one line below. A faster kernel for one CPU = one C file in kernels/<cpu>/ + one row with cpu=.
+"""
+from importlib import import_module
+
+_MODULE_NAMES = (
+    "conv_2d",
+)
+
+OP_MODULES = tuple(import_module(f"{__name__}.{name}") for name in _MODULE_NAMES)

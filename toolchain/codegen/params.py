@@ -1,0 +1,147 @@
+"""Constant parameters computed at generation time exactly as TFLM computes them at Prepare time:
+quantized multipliers (double precision, frexp decomposition), activation ranges, padding."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from toolchain.errors import UnsupportedError
+from toolchain.model.graph import Graph, Operator, Tensor
+
+INT_RANGES = {"int8": (-128, 127), "int16": (-32768, 32767), "uint8": (0, 255), "int32": (-2**31, 2**31 - 1)}
+FLT_MAX = float(np.finfo(np.float32).max)
+
+
+def round_half_away(x: float) -> int:
+    """std::round: halves go away from zero."""
+    return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
+
+
+def quantize_multiplier(real: float) -> tuple[int, int]:
+    """A real multiplier as (Q31 significand in [2^30, 2^31), power-of-two exponent)."""
+    if real == 0.0:
+        return 0, 0
+    significand, shift = math.frexp(real)
+    q = round_half_away(significand * (1 << 31))
+    if q == 1 << 31:  # rounding reached 1.0: renormalise
+        q //= 2
+        shift += 1
+    if shift < -31:  # too small to represent: the product is zero
+        return 0, 0
+    return q, shift
+
+
+def quantize_multiplier_smaller_than_one(real: float) -> tuple[int, int]:
+    q, shift = quantize_multiplier(real)
+    if shift > 0:
+        raise UnsupportedError(f"requantization multiplier {real} is not smaller than one")
+    return q, shift
+
+
+def quantize_multiplier_greater_than_one(real: float) -> tuple[int, int]:
+    q, shift = quantize_multiplier(real)
+    if shift < 0:
+        raise UnsupportedError(f"requantization multiplier {real} is not greater than one")
+    return q, shift
+
+
+def f32(x: float) -> np.float32:
+    return np.float32(x)
+
+
+def scale_of(t: Tensor) -> float:
+    if t.quant is None:
+        raise UnsupportedError(f"tensor {t.index} ({t.name}) has no quantization parameters")
+    return t.quant.scale[0]
+
+
+def zero_point_of(t: Tensor) -> int:
+    if t.quant is None:
+        raise UnsupportedError(f"tensor {t.index} ({t.name}) has no quantization parameters")
+    return t.quant.zero_point[0]
+
+
+def activation_range_quantized(activation: str, out: Tensor) -> tuple[int, int]:
+    """The fused activation as an integer clamp on the output's quantized values."""
+    qmin, qmax = INT_RANGES[out.dtype]
+    scale, zp = f32(scale_of(out)), zero_point_of(out)
+
+    def quantize(value: float) -> int:
+        return zp + round_half_away(float(f32(value) / scale))  # float division, as TFLM does
+
+    if activation == "NONE":
+        return qmin, qmax
+    if activation == "RELU":
+        return max(qmin, quantize(0.0)), qmax
+    if activation == "RELU6":
+        return max(qmin, quantize(0.0)), min(qmax, quantize(6.0))
+    if activation == "RELU_N1_TO_1":
+        return max(qmin, quantize(-1.0)), min(qmax, quantize(1.0))
+    raise UnsupportedError(f"fused activation {activation} is not supported on quantized tensors")
+
+
+def activation_range_float(activation: str) -> tuple[float, float]:
+    ranges = {"NONE": (-FLT_MAX, FLT_MAX), "RELU": (0.0, FLT_MAX), "RELU6": (0.0, 6.0),
+              "RELU_N1_TO_1": (-1.0, 1.0)}
+    if activation not in ranges:
+        raise UnsupportedError(f"fused activation {activation} is not supported on float tensors")
+    return ranges[activation]
+
+
+def out_size(padding: str, in_size: int, filter_size: int, stride: int, dilation: int) -> int:
+    effective = (filter_size - 1) * dilation + 1
+    if padding == "SAME":
+        return (in_size + stride - 1) // stride
+    if padding == "VALID":
+        return (in_size + stride - effective) // stride
+    raise UnsupportedError(f"padding {padding} is not supported")
+
+
+def padding_before(stride: int, dilation: int, in_size: int, filter_size: int, out: int) -> int:
+    """Rows (or columns) of implicit zero-point padding before the first input row."""
+    effective = (filter_size - 1) * dilation + 1
+    return max(((out - 1) * stride + effective - in_size) // 2, 0)
+
+
+def window(graph: Graph, op: Operator, k_h: int, k_w: int, out_c: int) -> dict[str, int]:
+    """The `tl_window` struct for an NHWC sliding-window operator (conv, depthwise conv, pooling)."""
+    inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+    if len(inp.shape) != 4 or len(out.shape) != 4:
+        raise UnsupportedError(f"operator {op.index} {op.op}: needs 4-D NHWC tensors, got "
+                               f"{inp.describe()} -> {out.describe()}")
+    o = op.options
+    stride_h, stride_w = int(o.get("stride_h", 1)), int(o.get("stride_w", 1))
+    dil_h, dil_w = int(o.get("dilation_hfactor", 1) or 1), int(o.get("dilation_wfactor", 1) or 1)
+    padding = o.get("padding", "VALID")
+    _, in_h, in_w, in_c = inp.shape
+    out_h = out_size(padding, in_h, k_h, stride_h, dil_h)
+    out_w = out_size(padding, in_w, k_w, stride_w, dil_w)
+    if (out.shape[1], out.shape[2]) != (out_h, out_w) or out.shape[3] != out_c:
+        raise UnsupportedError(f"operator {op.index} {op.op}: output shape {list(out.shape)} does not match "
+                               f"the computed [{inp.shape[0]}, {out_h}, {out_w}, {out_c}]")
+    return {
+        "batches": inp.shape[0], "in_h": in_h, "in_w": in_w, "in_c": in_c,
+        "out_h": out_h, "out_w": out_w, "out_c": out_c, "k_h": k_h, "k_w": k_w,
+        "stride_h": stride_h, "stride_w": stride_w, "dil_h": dil_h, "dil_w": dil_w,
+        "pad_h": padding_before(stride_h, dil_h, in_h, k_h, out_h) if padding == "SAME" else 0,
+        "pad_w": padding_before(stride_w, dil_w, in_w, k_w, out_w) if padding == "SAME" else 0,
+    }
+
+
+def per_channel_multipliers(input_scale: float, filter_scales: tuple[float, ...], output_scale: float,
+                            channels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-output-channel (multiplier, shift) for convolutions: input_scale * filter_scale[c] /
+    output_scale in double precision from the float32 scales (a per-tensor filter scale is broadcast)."""
+    mults, shifts = [], []
+    in_s, out_s = float(f32(input_scale)), float(f32(output_scale))
+    for c in range(channels):
+        filter_scale = float(f32(filter_scales[c] if len(filter_scales) > 1 else filter_scales[0]))
+        m, s = quantize_multiplier(in_s * filter_scale / out_s)
+        mults.append(m)
+        shifts.append(s)
+    return np.asarray(mults, dtype=np.int32), np.asarray(shifts, dtype=np.int32)
+
+
+def fused_activation(op: Operator) -> str:
+    return str(op.options.get("fused_activation_function", "NONE"))
