@@ -1,0 +1,401 @@
+"""Seeded random single-operator models, built without TensorFlow (Graph -> writer -> .tflite).
+
+`MODEL_MAKERS[op](rng, dtype)` returns a Graph holding one `op` operator with random shapes,
+strides, paddings, dilations, scales, zero points and fused activations; `random_inputs` draws
+matching input samples. Property tests compare the generated C with TFLM on these models.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+from toolchain.model.graph import Graph, Operator, Quantization, Tensor
+
+INT8 = "int8"
+FLOAT32 = "float32"
+_ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
+
+
+class GraphBuilder:
+    """Collects tensors and operators, then hands out the Graph."""
+
+    def __init__(self) -> None:
+        self.tensors: list[Tensor] = []
+        self.operators: list[Operator] = []
+
+    def tensor(self, shape, dtype: str, quant: Quantization | None = None, data=None, name: str = "") -> int:
+        index = len(self.tensors)
+        array = None if data is None else np.asarray(data, dtype=dtype).reshape(tuple(shape))
+        self.tensors.append(Tensor(index=index, name=name or f"t{index}", shape=tuple(int(d) for d in shape),
+                                   dtype=dtype, quant=quant, data=array))
+        return index
+
+    def op(self, name: str, inputs, outputs, options: dict | None = None, version: int = 1) -> None:
+        self.operators.append(Operator(index=len(self.operators), op=name, inputs=tuple(inputs),
+                                       outputs=tuple(outputs), options=dict(options or {}), version=version))
+
+    def graph(self, inputs, outputs, name: str = "opmodel") -> Graph:
+        return Graph(tensors=self.tensors, operators=self.operators, inputs=tuple(inputs),
+                     outputs=tuple(outputs), name=name)
+
+
+# ---------------------------------------------------------------- random quantization
+
+def qparams(rng: np.random.Generator, lo: float = 0.005, hi: float = 0.2) -> Quantization:
+    scale = float(np.float32(math.exp(rng.uniform(math.log(lo), math.log(hi)))))
+    return Quantization(scale=(scale,), zero_point=(int(rng.integers(-128, 128)),))
+
+
+def act_tensor(b: GraphBuilder, rng, shape, dtype: str, quant: Quantization | None = None) -> int:
+    """A non-constant tensor; int8 ones get random quantization unless one is given."""
+    if dtype == INT8 and quant is None:
+        quant = qparams(rng)
+    return b.tensor(shape, dtype, quant if dtype == INT8 else None)
+
+
+def random_inputs(graph: Graph, n: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """`n` samples per model input, stacked (n, *shape), covering the whole int8 range."""
+    out = []
+    for t in graph.input_tensors:
+        if t.dtype == "float32":
+            out.append(rng.uniform(-4, 4, size=(n, *t.shape)).astype(np.float32))
+        else:
+            info = np.iinfo(t.dtype)
+            out.append(rng.integers(info.min, info.max + 1, size=(n, *t.shape)).astype(t.dtype))
+    return out
+
+
+def _activation(rng) -> str:
+    return str(rng.choice(_ACTIVATIONS))
+
+
+def _window_out(padding: str, size: int, k: int, stride: int, dilation: int) -> int:
+    effective = (k - 1) * dilation + 1
+    return (size + stride - 1) // stride if padding == "SAME" else (size - effective + stride) // stride
+
+
+def _window_geometry(rng, max_k: int = 3, dilate: bool = True):
+    """Random (in_h, in_w, k_h, k_w, stride, dilation, padding) with a non-empty output."""
+    while True:
+        k_h, k_w = int(rng.integers(1, max_k + 1)), int(rng.integers(1, max_k + 1))
+        stride = (int(rng.integers(1, 3)), int(rng.integers(1, 3)))
+        dilation = (int(rng.integers(1, 3)), int(rng.integers(1, 3))) if dilate and rng.random() < 0.3 else (1, 1)
+        if dilation != (1, 1):
+            stride = (1, 1)  # TFLite forbids stride > 1 together with dilation > 1
+        padding = str(rng.choice(["SAME", "VALID"]))
+        in_h, in_w = int(rng.integers(1, 10)), int(rng.integers(1, 10))
+        out_h = _window_out(padding, in_h, k_h, stride[0], dilation[0])
+        out_w = _window_out(padding, in_w, k_w, stride[1], dilation[1])
+        if out_h > 0 and out_w > 0:
+            return in_h, in_w, k_h, k_w, stride, dilation, padding, out_h, out_w
+
+
+# ---------------------------------------------------------------- weighted operators
+
+def _filter(rng, shape, dtype: str, channel_axis: int, per_channel: bool):
+    if dtype == FLOAT32:
+        return rng.uniform(-1, 1, size=shape).astype(np.float32), None
+    channels = shape[channel_axis]
+    n = channels if per_channel else 1
+    scales = tuple(float(np.float32(s)) for s in rng.uniform(0.002, 0.05, size=n))
+    data = rng.integers(-127, 128, size=shape).astype(np.int8)
+    return data, Quantization(scale=scales, zero_point=(0,) * n, axis=channel_axis if per_channel else 0)
+
+
+def _bias(rng, b: GraphBuilder, dtype: str, in_quant, filter_quant, channels: int) -> int:
+    if dtype == FLOAT32:
+        return b.tensor((channels,), FLOAT32, data=rng.uniform(-1, 1, size=channels).astype(np.float32))
+    w_scales = filter_quant.scale if len(filter_quant.scale) > 1 else filter_quant.scale * channels
+    scales = tuple(float(np.float32(in_quant.scale[0] * s)) for s in w_scales)
+    quant = Quantization(scale=scales, zero_point=(0,) * channels)
+    return b.tensor((channels,), "int32", quant, data=rng.integers(-4000, 4000, size=channels).astype(np.int32))
+
+
+def _output_quant(rng, in_quant, filter_quant, taps: int) -> Quantization:
+    """An output scale near the accumulator's natural spread, so outputs use (and sometimes
+    saturate) the whole int8 range."""
+    spread = in_quant.scale[0] * max(filter_quant.scale) * 64 * math.sqrt(taps) / 128
+    scale = float(np.float32(spread * math.exp(rng.uniform(-1.0, 1.0))))
+    return Quantization(scale=(scale,), zero_point=(int(rng.integers(-128, 128)),))
+
+
+def conv_2d(rng, dtype: str) -> Graph:
+    in_h, in_w, k_h, k_w, stride, dilation, padding, out_h, out_w = _window_geometry(rng)
+    in_c, out_c = int(rng.integers(1, 6)), int(rng.integers(1, 6))
+    b = GraphBuilder()
+    x = act_tensor(b, rng, (1, in_h, in_w, in_c), dtype)
+    w_data, w_quant = _filter(rng, (out_c, k_h, k_w, in_c), dtype, 0, rng.random() < 0.7)
+    w = b.tensor(w_data.shape, dtype, w_quant, data=w_data)
+    bias = _bias(rng, b, dtype, b.tensors[x].quant, w_quant, out_c)
+    out_q = _output_quant(rng, b.tensors[x].quant, w_quant, k_h * k_w * in_c) if dtype == INT8 else None
+    y = b.tensor((1, out_h, out_w, out_c), dtype, out_q)
+    b.op("CONV_2D", (x, w, bias), (y,), {
+        "padding": padding, "stride_w": stride[1], "stride_h": stride[0],
+        "fused_activation_function": _activation(rng), "dilation_w_factor": dilation[1],
+        "dilation_h_factor": dilation[0], "quantized_bias_type": 0}, version=3)
+    return b.graph((x,), (y,))
+
+
+def depthwise_conv_2d(rng, dtype: str) -> Graph:
+    in_h, in_w, k_h, k_w, stride, dilation, padding, out_h, out_w = _window_geometry(rng)
+    in_c, multiplier = int(rng.integers(1, 5)), int(rng.integers(1, 4))
+    out_c = in_c * multiplier
+    b = GraphBuilder()
+    x = act_tensor(b, rng, (1, in_h, in_w, in_c), dtype)
+    w_data, w_quant = _filter(rng, (1, k_h, k_w, out_c), dtype, 3, rng.random() < 0.7)
+    w = b.tensor(w_data.shape, dtype, w_quant, data=w_data)
+    bias = _bias(rng, b, dtype, b.tensors[x].quant, w_quant, out_c)
+    out_q = _output_quant(rng, b.tensors[x].quant, w_quant, k_h * k_w) if dtype == INT8 else None
+    y = b.tensor((1, out_h, out_w, out_c), dtype, out_q)
+    b.op("DEPTHWISE_CONV_2D", (x, w, bias), (y,), {
+        "padding": padding, "stride_w": stride[1], "stride_h": stride[0], "depth_multiplier": multiplier,
+        "fused_activation_function": _activation(rng), "dilation_w_factor": dilation[1],
+        "dilation_h_factor": dilation[0]}, version=3)
+    return b.graph((x,), (y,))
+
+
+def fully_connected(rng, dtype: str) -> Graph:
+    batch, n_in, n_out = int(rng.integers(1, 4)), int(rng.integers(1, 40)), int(rng.integers(1, 12))
+    b = GraphBuilder()
+    x = act_tensor(b, rng, (batch, n_in), dtype)
+    w_data, w_quant = _filter(rng, (n_out, n_in), dtype, 0, False)
+    w = b.tensor(w_data.shape, dtype, w_quant, data=w_data)
+    bias = _bias(rng, b, dtype, b.tensors[x].quant, w_quant, n_out) if rng.random() < 0.8 else -1
+    out_q = _output_quant(rng, b.tensors[x].quant, w_quant, n_in) if dtype == INT8 else None
+    y = b.tensor((batch, n_out), dtype, out_q)
+    b.op("FULLY_CONNECTED", (x, w, bias), (y,), {
+        "fused_activation_function": _activation(rng), "weights_format": 0, "keep_num_dims": False,
+        "asymmetric_quantize_inputs": False, "quantized_bias_type": 0}, version=4 if dtype == INT8 else 1)
+    return b.graph((x,), (y,))
+
+
+# ---------------------------------------------------------------- pooling
+
+def _pool(name: str, rng, dtype: str) -> Graph:
+    in_h, in_w, k_h, k_w, stride, _, padding, out_h, out_w = _window_geometry(rng, max_k=4, dilate=False)
+    channels = int(rng.integers(1, 6))
+    b = GraphBuilder()
+    x = act_tensor(b, rng, (1, in_h, in_w, channels), dtype)
+    y = act_tensor(b, rng, (1, out_h, out_w, channels), dtype, b.tensors[x].quant)  # pools keep quantization
+    b.op(name, (x,), (y,), {"padding": padding, "stride_w": stride[1], "stride_h": stride[0],
+                            "filter_width": k_w, "filter_height": k_h,
+                            "fused_activation_function": _activation(rng)}, version=2)
+    return b.graph((x,), (y,))
+
+
+def average_pool_2d(rng, dtype: str) -> Graph:
+    return _pool("AVERAGE_POOL_2D", rng, dtype)
+
+
+def max_pool_2d(rng, dtype: str) -> Graph:
+    return _pool("MAX_POOL_2D", rng, dtype)
+
+
+# ---------------------------------------------------------------- elementwise binary
+
+def _broadcast_shapes(rng):
+    rank = int(rng.integers(1, 5))
+    full = [int(rng.integers(1, 5)) for _ in range(rank)]
+    other = [d if rng.random() < 0.6 else 1 for d in full]
+    if rng.random() < 0.3:
+        other = other[int(rng.integers(0, rank)):]  # lower rank broadcasts too
+    pair = [full, other]
+    rng.shuffle(pair)
+    out = [max(a, b) for a, b in zip([1] * (rank - len(pair[0])) + pair[0], [1] * (rank - len(pair[1])) + pair[1])]
+    return tuple(pair[0]), tuple(pair[1]), tuple(out)
+
+
+def _binary(name: str, rng, dtype: str) -> Graph:
+    a_shape, b_shape, out_shape = _broadcast_shapes(rng)
+    b = GraphBuilder()
+    x1 = act_tensor(b, rng, a_shape, dtype)
+    x2 = act_tensor(b, rng, b_shape, dtype)
+    if dtype == INT8 and name == "MUL":
+        lo = b.tensors[x1].quant.scale[0] * b.tensors[x2].quant.scale[0] * 8
+        out_q = qparams(rng, lo, lo * 64)
+    else:
+        out_q = None
+    y = act_tensor(b, rng, out_shape, dtype, out_q)
+    options = {"fused_activation_function": _activation(rng)}
+    if name == "ADD":
+        options["pot_scale_int16"] = True
+    b.op(name, (x1, x2), (y,), options, version=2 if dtype == INT8 else 1)
+    return b.graph((x1, x2), (y,))
+
+
+def add(rng, dtype: str) -> Graph:
+    return _binary("ADD", rng, dtype)
+
+
+def mul(rng, dtype: str) -> Graph:
+    return _binary("MUL", rng, dtype)
+
+
+# ---------------------------------------------------------------- shape and data movement
+
+def _random_shape(rng, min_rank: int = 1, max_rank: int = 4, max_dim: int = 5) -> tuple[int, ...]:
+    return tuple(int(rng.integers(1, max_dim + 1)) for _ in range(int(rng.integers(min_rank, max_rank + 1))))
+
+
+def reshape(rng, dtype: str) -> Graph:
+    shape = _random_shape(rng)
+    n = int(np.prod(shape))
+    new_shape = (1, n) if rng.random() < 0.5 else (n,)
+    b = GraphBuilder()
+    x = act_tensor(b, rng, shape, dtype)
+    s = b.tensor((len(new_shape),), "int32", data=np.asarray(new_shape, dtype=np.int32))
+    y = act_tensor(b, rng, new_shape, dtype, b.tensors[x].quant)
+    b.op("RESHAPE", (x, s), (y,), {"new_shape": list(new_shape)})
+    return b.graph((x,), (y,))
+
+
+def squeeze(rng, dtype: str) -> Graph:
+    shape = list(_random_shape(rng, 2, 4))
+    shape[int(rng.integers(0, len(shape)))] = 1
+    dims = [i for i, d in enumerate(shape) if d == 1]
+    b = GraphBuilder()
+    x = act_tensor(b, rng, shape, dtype)
+    y = act_tensor(b, rng, [d for i, d in enumerate(shape) if i not in dims], dtype, b.tensors[x].quant)
+    b.op("SQUEEZE", (x,), (y,), {"squeeze_dims": dims})
+    return b.graph((x,), (y,))
+
+
+def concatenation(rng, dtype: str) -> Graph:
+    shape = list(_random_shape(rng, 1, 4))
+    axis = int(rng.integers(0, len(shape)))
+    n_inputs = int(rng.integers(2, 5))
+    quant = qparams(rng) if dtype == INT8 else None  # TFLM's int8 kernel needs one shared quantization
+    b = GraphBuilder()
+    inputs = []
+    for _ in range(n_inputs):
+        part = list(shape)
+        part[axis] = int(rng.integers(1, 4))
+        inputs.append(act_tensor(b, rng, part, dtype, quant))
+    out_shape = list(shape)
+    out_shape[axis] = sum(b.tensors[i].shape[axis] for i in inputs)
+    y = act_tensor(b, rng, out_shape, dtype, quant)
+    stored_axis = axis - len(shape) if rng.random() < 0.3 else axis  # negative axes count from the end
+    b.op("CONCATENATION", inputs, (y,), {"axis": stored_axis, "fused_activation_function": "NONE"})
+    return b.graph(inputs, (y,))
+
+
+def _pad(name: str, rng, dtype: str) -> Graph:
+    shape = _random_shape(rng, 1, 4)
+    pads = rng.integers(0, 3, size=(len(shape), 2)).astype(np.int32)
+    out_shape = tuple(int(d + p.sum()) for d, p in zip(shape, pads))
+    b = GraphBuilder()
+    x = act_tensor(b, rng, shape, dtype)
+    quant = b.tensors[x].quant
+    p = b.tensor(pads.shape, "int32", data=pads)
+    inputs = [x, p]
+    if name == "PADV2":
+        value = rng.integers(-128, 128) if dtype == INT8 else rng.uniform(-2, 2)
+        inputs.append(b.tensor((1,), dtype, quant, data=np.asarray([value], dtype=dtype)))
+    y = act_tensor(b, rng, out_shape, dtype, quant)
+    b.op(name, inputs, (y,))
+    return b.graph((x,), (y,))
+
+
+def pad(rng, dtype: str) -> Graph:
+    return _pad("PAD", rng, dtype)
+
+
+def padv2(rng, dtype: str) -> Graph:
+    return _pad("PADV2", rng, dtype)
+
+
+def mean(rng, dtype: str) -> Graph:
+    shape = _random_shape(rng, 2, 4)
+    if len(shape) == 4 and rng.random() < 0.5:
+        axes = [1, 2]  # the global-average-pooling form
+    else:
+        count = int(rng.integers(1, len(shape) + 1))
+        axes = sorted(int(a) for a in rng.choice(len(shape), size=count, replace=False))
+    keep_dims = bool(rng.random() < 0.6)
+    out_shape = [1 if i in axes else d for i, d in enumerate(shape)] if keep_dims else \
+        [d for i, d in enumerate(shape) if i not in axes]
+    b = GraphBuilder()
+    x = act_tensor(b, rng, shape, dtype)
+    a = b.tensor((len(axes),), "int32", data=np.asarray(axes, dtype=np.int32))
+    same = dtype == INT8 and rng.random() < 0.3
+    y = act_tensor(b, rng, out_shape, dtype, b.tensors[x].quant if same else None)
+    b.op("MEAN", (x, a), (y,), {"keep_dims": keep_dims})
+    return b.graph((x,), (y,))
+
+
+# ---------------------------------------------------------------- quantization
+
+def quantize(rng, dtype: str) -> Graph:
+    """dtype float32: float32 -> int8; dtype int8: int8 -> int8 requantization."""
+    shape = _random_shape(rng)
+    b = GraphBuilder()
+    x = act_tensor(b, rng, shape, dtype)
+    y = act_tensor(b, rng, shape, INT8, qparams(rng, 0.005, 0.5))
+    b.op("QUANTIZE", (x,), (y,))
+    return b.graph((x,), (y,))
+
+
+def dequantize(rng, dtype: str) -> Graph:
+    """int8 -> float32 (dtype names the input)."""
+    shape = _random_shape(rng)
+    b = GraphBuilder()
+    x = act_tensor(b, rng, shape, INT8)
+    y = b.tensor(shape, FLOAT32)
+    b.op("DEQUANTIZE", (x,), (y,))
+    return b.graph((x,), (y,))
+
+
+# ---------------------------------------------------------------- elementwise unary
+
+def _unary(name: str, rng, dtype: str, out_quant: Quantization | None = None, options=None,
+           same_quant: bool = False) -> Graph:
+    shape = _random_shape(rng)
+    b = GraphBuilder()
+    x = act_tensor(b, rng, shape, dtype)
+    y = act_tensor(b, rng, shape, dtype, b.tensors[x].quant if same_quant else out_quant)
+    b.op(name, (x,), (y,), options)
+    return b.graph((x,), (y,))
+
+
+def softmax(rng, dtype: str) -> Graph:
+    out_q = Quantization(scale=(1 / 256,), zero_point=(-128,))
+    return _unary("SOFTMAX", rng, dtype, out_q, {"beta": float(np.float32(rng.uniform(0.5, 2.0)))})
+
+
+def logistic(rng, dtype: str) -> Graph:
+    return _unary("LOGISTIC", rng, dtype, Quantization(scale=(1 / 256,), zero_point=(-128,)))
+
+
+def tanh(rng, dtype: str) -> Graph:
+    return _unary("TANH", rng, dtype, Quantization(scale=(1 / 128,), zero_point=(0,)))
+
+
+def relu(rng, dtype: str) -> Graph:
+    return _unary("RELU", rng, dtype, same_quant=rng.random() < 0.3)
+
+
+def relu6(rng, dtype: str) -> Graph:
+    return _unary("RELU6", rng, dtype, same_quant=True)
+
+
+def leaky_relu(rng, dtype: str) -> Graph:
+    alpha = float(np.float32(rng.uniform(0.01, 0.5)))
+    return _unary("LEAKY_RELU", rng, dtype, options={"alpha": alpha})
+
+
+def hard_swish(rng, dtype: str) -> Graph:
+    return _unary("HARD_SWISH", rng, dtype)
+
+
+MODEL_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {
+    "CONV_2D": conv_2d, "DEPTHWISE_CONV_2D": depthwise_conv_2d, "FULLY_CONNECTED": fully_connected,
+    "AVERAGE_POOL_2D": average_pool_2d, "MAX_POOL_2D": max_pool_2d, "ADD": add, "MUL": mul,
+    "SOFTMAX": softmax, "RESHAPE": reshape, "SQUEEZE": squeeze, "QUANTIZE": quantize,
+    "DEQUANTIZE": dequantize, "CONCATENATION": concatenation, "PAD": pad, "PADV2": padv2, "MEAN": mean,
+    "LOGISTIC": logistic, "TANH": tanh, "RELU": relu, "RELU6": relu6, "LEAKY_RELU": leaky_relu,
+    "HARD_SWISH": hard_swish,
+}
+# (operator, dtype) pairs TFLM runs: DEQUANTIZE always reads int8; QUANTIZE reads either.
+CASES = [(op, dtype) for op in MODEL_MAKERS for dtype in (INT8, FLOAT32) if not (op == "DEQUANTIZE" and dtype == FLOAT32)]
