@@ -1,0 +1,97 @@
+"""A throwaway PostgreSQL cluster in a folder: for tests, benchmarks and trying `--db postgresql://`
+without administering a server. Uses the installed PostgreSQL binaries (Debian's package puts them
+in /usr/lib/postgresql/<version>/bin) and listens on a Unix socket only, so no port can clash.
+PostgreSQL refuses to run as root: as root the cluster runs as the `postgres` system user.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from toolchain.aggregator.errors import AggregatorError
+
+DATABASE = "aggregator"
+SOCKET_PORT = 5432  # only names the socket file: no TCP listener is opened
+
+
+@dataclass
+class TempPostgres:
+    url: str
+    data_dir: Path
+    _pg_ctl: list[str]
+
+    def stop(self) -> None:
+        subprocess.run([*self._pg_ctl, "-D", str(self.data_dir), "-m", "fast", "-w", "stop"],
+                       capture_output=True, timeout=60)
+
+
+def find_postgres_bin() -> Path:
+    if found := shutil.which("initdb"):
+        return Path(found).parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                        key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0)
+    if not candidates:
+        raise AggregatorError("no PostgreSQL server binaries (initdb) found: install the 'postgresql' package")
+    return Path(candidates[-1]).parent
+
+
+def start_temp_postgres(base_dir: Path) -> TempPostgres:
+    """initdb + start a cluster under `base_dir`, create database 'aggregator'; returns its URL."""
+    bin_dir = find_postgres_bin()
+    run_as, owner = _runner()
+    base_dir.mkdir(parents=True, exist_ok=True)
+    data_dir, socket_dir = base_dir / "data", base_dir / "socket"
+    socket_dir.mkdir(exist_ok=True)
+    if owner is not None:
+        os.chown(base_dir, owner.pw_uid, owner.pw_gid)
+        os.chown(socket_dir, owner.pw_uid, owner.pw_gid)
+    _run([*run_as, str(bin_dir / "initdb"), "-D", str(data_dir), "-A", "trust", "-U", "postgres",
+          "-E", "UTF8", "--locale=C", "--no-sync"], "initdb")
+    pg_ctl = [*run_as, str(bin_dir / "pg_ctl")]
+    options = f"-k {socket_dir} -p {SOCKET_PORT} -c listen_addresses='' -c max_connections=200"
+    _run([*pg_ctl, "-D", str(data_dir), "-o", options, "-l", str(base_dir / "server.log"), "-w", "-t", "60",
+          "start"], "pg_ctl start")
+    cluster = TempPostgres(f"postgresql://postgres@/{DATABASE}?host={socket_dir}&port={SOCKET_PORT}",
+                           data_dir, pg_ctl)
+    try:
+        _create_database(socket_dir)
+    except Exception:
+        cluster.stop()
+        raise
+    return cluster
+
+
+def _runner() -> tuple[list[str], pwd.struct_passwd | None]:
+    if os.geteuid() != 0:
+        return [], None
+    try:
+        owner = pwd.getpwnam("postgres")
+    except KeyError:
+        raise AggregatorError("running as root and there is no 'postgres' user to run PostgreSQL as") from None
+    runuser = shutil.which("runuser")
+    if runuser is None:
+        raise AggregatorError("running as root and 'runuser' is missing: cannot drop to the postgres user")
+    return [runuser, "-u", "postgres", "--"], owner
+
+
+def _run(command: list[str], what: str) -> None:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise AggregatorError(f"{what} failed: {exc}") from None
+    if done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip().splitlines()
+        raise AggregatorError(f"{what} failed: {detail[-1] if detail else f'exit code {done.returncode}'}")
+
+
+def _create_database(socket_dir: Path) -> None:
+    import psycopg
+
+    with psycopg.connect(f"postgresql://postgres@/postgres?host={socket_dir}&port={SOCKET_PORT}",
+                         autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {DATABASE}")
