@@ -1,0 +1,350 @@
+"""A device under test behind a link: boot text with `expect_line`, and the protocol's requests
+with retries (`identity`, `infer`). In the spirit of pytest-embedded's `dut.expect`.
+
+Reliability rules (docs/protocol.md, "Retries"):
+- every request frame is retransmitted unchanged (same seq) until its answer arrives;
+  LOAD and RUN are idempotent on the device, so a retransmit never runs a model twice;
+- an unprompted IDENTITY with seq 0 means the device booted again: its loaded inputs and cached
+  result are gone, so the host says HELLO again, checks it is the same model, and redoes the
+  inference from its first chunk;
+- NOT_LOADED / NO_RESULT errors (a reset whose boot frame was lost) also restart the inference.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hil import protocol as P
+from hil.link import Link, LinkClosed
+from toolchain.errors import ToolchainError
+
+
+class DeviceError(ToolchainError):
+    """The device answered with an error it cannot recover from (bad request, wrong model)."""
+
+
+class DeviceTimeout(ToolchainError):
+    """The device stopped answering."""
+
+
+class IdentityChanged(ToolchainError):
+    """After a reset the device reported a different model or board."""
+
+
+class _DeviceReset(Exception):
+    """Internal: the device booted again in the middle of a transaction."""
+
+
+@dataclass
+class DutStats:
+    retransmits: int = 0
+    bad_frames_in: int = 0     # frames from the device that failed COBS/CRC
+    bad_frames_out: int = 0    # device reported a frame from us failed its checks
+    resets: int = 0            # device reboots seen during the session
+    restarts: int = 0          # inferences restarted from the first chunk
+    replays: int = 0           # RESULTs answered from the device's cache (not run again)
+    inferences: int = 0
+    reconnects: int = 0
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Inference:
+    outputs: list[np.ndarray]
+    counter: int
+    unit: str
+    request: int
+    wall_s: float
+
+
+@dataclass
+class _Request:
+    type: int
+    payload: bytes
+    seq: int = 0
+    wire: bytes = b""
+    timeout: float = 0.5
+    sent_at: float = 0.0
+    tries: int = 0
+    answer: P.Frame | None = None
+
+
+@dataclass
+class _Timeouts:
+    response: float = 0.5     # any answer except RESULT-after-RUN
+    run: float = 30.0         # until the first inference has been timed
+    attempts: int = 12        # transmissions of one frame before giving up
+    reconnect: float = 30.0   # how long a closed link may take to come back
+
+
+class Dut:
+    def __init__(self, link: Link, *, response_timeout: float = 0.5, run_timeout: float = 30.0,
+                 attempts: int = 12, reconnect_timeout: float = 30.0) -> None:
+        self.link = link
+        self.timeouts = _Timeouts(response_timeout, run_timeout, attempts, reconnect_timeout)
+        self.stats = DutStats()
+        self.logs: list[tuple[int, str]] = []
+        self._decoder = P.FrameDecoder()
+        self._backlog: list[P.Frame] = []
+        self._text_seen = 0
+        self._seq = 0
+        self._request_id = secrets.randbits(31) + 1  # never collides with a previous host's ids
+        self._session = secrets.randbits(32) | 1
+        self._identity: P.Identity | None = None
+        self._run_timeout_learned: float | None = None
+
+    # ---- boot text ----
+    def expect_line(self, pattern: str | re.Pattern, timeout: float = 10.0) -> re.Match:
+        """Waits for a line of plain text (boot messages) matching `pattern`; returns the match."""
+        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+        deadline = time.monotonic() + timeout
+        while True:
+            text = bytes(self._decoder.text) + self._decoder.pending_text()
+            newline = text.find(b"\n", self._text_seen)
+            if newline >= 0:
+                line = text[self._text_seen:newline].decode("ascii", errors="replace").strip("\r")
+                self._text_seen = newline + 1
+                match = regex.search(line)
+                if match:
+                    return match
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise DeviceTimeout(f"no line matching {regex.pattern!r} within {timeout:g} s")
+            self._backlog += self._receive(min(remaining, 0.2))
+
+    @property
+    def text(self) -> str:
+        """All boot/plain text received so far."""
+        return bytes(self._decoder.text).decode("ascii", errors="replace")
+
+    # ---- protocol ----
+    def identity(self, refresh: bool = False) -> P.Identity:
+        """HELLO -> IDENTITY (cached after the first call unless `refresh`)."""
+        if self._identity is None or refresh:
+            self.link.write(P.DELIMITER)  # ends any partial frame in the device's decoder
+            answer = self._transact([_Request(P.HELLO, P.hello_payload(self._session))], expect_boot=False)[0]
+            identity = P.parse_identity(_expect(answer, P.IDENTITY).payload)
+            if self._identity is not None:
+                _check_same_device(self._identity, identity)
+            self._identity = identity
+        return self._identity
+
+    def infer(self, inputs: np.ndarray | list[np.ndarray]) -> Inference:
+        """Runs one inference: inputs (one array per model input, its dtype and shape) -> outputs."""
+        identity = self.identity()
+        tensors = _input_bytes(identity, inputs)
+        self._request_id = (self._request_id % 0xFFFFFFFF) + 1
+        request = self._request_id
+        started = time.monotonic()
+        for _ in range(self.timeouts.attempts):
+            try:
+                counter, data = self._try_infer(identity, request, tensors)
+                break
+            except _DeviceReset:
+                self.stats.restarts += 1
+                self._after_reset()
+        else:
+            raise DeviceTimeout(f"inference {request} restarted {self.timeouts.attempts} times without a result")
+        wall = time.monotonic() - started
+        self._learn_run_time(wall)
+        self.stats.inferences += 1
+        return Inference(_split_outputs(identity, data), counter, identity.counter_unit, request, wall)
+
+    def close(self) -> None:
+        self.link.close()
+
+    # ---- internals ----
+    def _try_infer(self, identity: P.Identity, request: int, tensors: list[bytes]) -> tuple[int, bytes]:
+        chunk = identity.chunk_bytes
+        loads = [_Request(P.LOAD, P.load_payload(request, index, offset, data[offset:offset + chunk]))
+                 for index, data in enumerate(tensors) for offset in range(0, len(data), chunk)]
+        run = _Request(P.RUN, P.run_payload(request), timeout=self._run_timeout())
+        answers = self._transact(loads + [run], window=identity.rx_window)
+        for load, answer in zip(loads, answers):
+            _check_ack(load, _expect(answer, P.ACK))
+        first = self._result_or_restart(answers[-1], request)
+        if first.total != identity.output_bytes:
+            raise P.ProtocolError(f"RESULT holds {first.total} bytes, the identity promised {identity.output_bytes}")
+        data = bytearray(first.total)
+        data[:len(first.data)] = first.data
+        reads = [_Request(P.READ, P.read_payload(request, offset))
+                 for offset in range(len(first.data), first.total, chunk)] if first.data else []
+        for read, answer in zip(reads, self._transact(reads, window=identity.rx_window)):
+            part = self._result_or_restart(answer, request)
+            data[part.offset:part.offset + len(part.data)] = part.data
+        if first.replayed:
+            self.stats.replays += 1
+        return first.counter, bytes(data)
+
+    def _result_or_restart(self, answer: P.Frame, request: int) -> P.ResultChunk:
+        if answer.type == P.ERROR:
+            err = P.parse_error(answer.payload)
+            if err.code in (P.ERR_NOT_LOADED, P.ERR_NO_RESULT):
+                raise _DeviceReset()  # the device lost its state: a reset whose boot frame we missed
+            raise DeviceError(f"device error {err.name} for request {err.request}: {err.text}")
+        result = P.parse_result(_expect(answer, P.RESULT).payload)
+        if result.request != request:
+            raise P.ProtocolError(f"RESULT for request {result.request}, expected {request}")
+        return result
+
+    def _after_reset(self) -> None:
+        self.stats.resets += 1
+        self.identity(refresh=True)
+
+    def _run_timeout(self) -> float:
+        if self._run_timeout_learned is None:
+            return self.timeouts.run
+        return self._run_timeout_learned
+
+    def _learn_run_time(self, wall: float) -> None:
+        # A generous multiple of the slowest inference seen: retransmits come soon after a loss,
+        # yet a slow inference is not mistaken for one.
+        candidate = max(1.0, 4.0 * wall)
+        self._run_timeout_learned = max(candidate, self._run_timeout_learned or 0.0)
+
+    def _next_seq(self) -> int:
+        self._seq = self._seq % 0xFFFE + 1  # 1..0xFFFE: 0 is boot/log, 0xFFFF device-side errors
+        return self._seq
+
+    def _send(self, req: _Request) -> None:
+        req.sent_at = time.monotonic()
+        req.tries += 1
+        self._write(req.wire)
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self.link.write(data)
+        except LinkClosed:
+            self._reconnect()
+            self.link.write(data)
+
+    def _reconnect(self) -> None:
+        self.stats.reconnects += 1
+        self.link.reopen(time.monotonic() + self.timeouts.reconnect)
+        self._decoder = P.FrameDecoder()
+        self._text_seen = 0
+
+    def _receive(self, timeout: float) -> list[P.Frame]:
+        try:
+            data = self.link.read(timeout)
+        except LinkClosed:
+            self._reconnect()
+            return []
+        before = self._decoder.bad_frames
+        frames = self._decoder.feed(data)
+        self.stats.bad_frames_in += self._decoder.bad_frames - before
+        return frames
+
+    def _transact(self, requests: list[_Request], window: int = 0, expect_boot: bool = True) -> list[P.Frame]:
+        """Sends the requests in order, keeping at most `window` encoded bytes unanswered (at least
+        one frame), retransmits each on its timeout, and returns the answers in request order."""
+        for req in requests:
+            req.seq = self._next_seq()
+            req.wire = P.encode_frame(req.type, req.seq, req.payload)
+            req.timeout = req.timeout if req.type == P.RUN else self.timeouts.response
+        waiting = {}
+        queue = list(requests)
+        while queue or waiting:
+            in_flight = sum(len(r.wire) for r in waiting.values())
+            while queue and (not waiting or in_flight + len(queue[0].wire) <= window):
+                req = queue.pop(0)
+                self._send(req)
+                waiting[req.seq] = req
+                in_flight += len(req.wire)
+            now = time.monotonic()
+            for req in sorted(waiting.values(), key=lambda r: r.sent_at):
+                if now - req.sent_at >= req.timeout:
+                    if req.tries >= self.timeouts.attempts:
+                        raise DeviceTimeout(f"no answer to {P.TYPE_NAMES[req.type]} after {req.tries} attempts"
+                                            f" on {self.link.url}")
+                    self.stats.retransmits += 1
+                    self._send(req)
+            next_due = min(r.sent_at + r.timeout for r in waiting.values())
+            frames, self._backlog = self._backlog + self._receive(max(0.0, min(next_due - time.monotonic(), 0.2))), []
+            for frame in frames:
+                self._dispatch(frame, waiting, expect_boot)
+        return [req.answer for req in requests]
+
+    def _dispatch(self, frame: P.Frame, waiting: dict, expect_boot: bool) -> None:
+        if frame.type == P.IDENTITY and frame.seq == 0:
+            if expect_boot and self._identity is not None:
+                raise _DeviceReset()
+            return
+        if frame.type == P.LOG:
+            self.logs.append(P.parse_log(frame.payload))
+            return
+        if frame.type == P.ERROR and frame.seq == P.NO_SEQ:
+            self.stats.bad_frames_out += 1
+            # The device dropped a frame of ours: the oldest unanswered one is the likely victim.
+            if waiting:
+                oldest = min(waiting.values(), key=lambda r: r.sent_at)
+                self.stats.retransmits += 1
+                self._send(oldest)
+            return
+        req = waiting.pop(frame.seq, None)
+        if req is None:
+            return  # the answer to a retransmitted frame we already have, or a stale one
+        if frame.type not in (P.ERROR, _ANSWER_TYPE[req.type]):
+            waiting[frame.seq] = req
+            return
+        req.answer = frame
+
+
+_ANSWER_TYPE = {P.HELLO: P.IDENTITY, P.LOAD: P.ACK, P.RUN: P.RESULT, P.READ: P.RESULT}
+
+
+def _expect(frame: P.Frame, frame_type: int) -> P.Frame:
+    if frame.type == P.ERROR:
+        err = P.parse_error(frame.payload)
+        raise DeviceError(f"device error {err.name} for request {err.request}: {err.text}")
+    if frame.type != frame_type:
+        raise P.ProtocolError(f"expected {P.TYPE_NAMES[frame_type]}, got {frame.name}")
+    return frame
+
+
+def _check_ack(load: _Request, ack_frame: P.Frame) -> None:
+    ack = P.parse_ack(ack_frame.payload)
+    request, tensor, offset = P.struct.unpack_from("<IBI", load.payload)
+    expected = P.Ack(request, tensor, offset, len(load.payload) - P.LOAD_HEADER_BYTES)
+    if ack != expected:
+        raise P.ProtocolError(f"ACK {ack} does not match the LOAD it answers ({expected})")
+
+
+def _check_same_device(before: P.Identity, after: P.Identity) -> None:
+    for name in ("board", "model_hash", "runtime_version"):
+        if getattr(before, name) != getattr(after, name):
+            raise IdentityChanged(f"after a reset the device reports {name} {getattr(after, name)!r}, "
+                                  f"before it was {getattr(before, name)!r}")
+
+
+def _input_bytes(identity: P.Identity, inputs) -> list[bytes]:
+    arrays = [inputs] if isinstance(inputs, np.ndarray) else list(inputs)
+    if len(arrays) != len(identity.inputs):
+        raise ToolchainError(f"the model takes {len(identity.inputs)} inputs, {len(arrays)} given")
+    out = []
+    for index, (array, info) in enumerate(zip(arrays, identity.inputs)):
+        array = np.asarray(array)
+        if array.dtype != np.dtype(info.dtype):
+            raise ToolchainError(f"input {index} is {array.dtype}, the model wants {info.dtype}")
+        data = np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
+        if len(data) != info.bytes:
+            raise ToolchainError(f"input {index} has {array.size} elements of shape {array.shape}, "
+                                 f"the model wants shape {info.shape}")
+        out.append(data)
+    return out
+
+
+def _split_outputs(identity: P.Identity, data: bytes) -> list[np.ndarray]:
+    outputs, at = [], 0
+    for info in identity.outputs:
+        dtype = np.dtype(info.dtype).newbyteorder("<")
+        outputs.append(np.frombuffer(data[at:at + info.bytes], dtype=dtype).astype(info.dtype).reshape(info.shape))
+        at += info.bytes
+    return outputs
