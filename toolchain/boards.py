@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from toolchain import BOARDS_DIR
 from toolchain.errors import BoardError
@@ -54,6 +54,13 @@ class Console(_Strict):
     baud: int = Field(gt=0)
     pins: str  # "TX PA2, RX PA3" or the bridge it is wired to
     usb_bridge: str = ""  # what the host sees: "ST-LINK/V2-1 VCP", "CP2102", "native USB CDC"
+    # Register-level ports only (bare metal):
+    clock_hz: int = Field(default=0, ge=0)  # clock the baud divisor is computed from (0: framework port)
+    clock_enables: list[tuple[int, int]] = Field(default_factory=list)  # (register, bit) set first (STM32 RCC)
+    gpio_port: int = Field(default=0, ge=0)  # GPIO block of the TX/RX pins (STM32)
+    tx_pin: int = -1  # pin in its port (STM32) or PSEL value port*32+pin (nRF)
+    rx_pin: int = -1
+    pin_af: int = Field(default=0, ge=0)  # alternate-function number of both pins (STM32)
 
 
 class Usb(_Strict):
@@ -100,6 +107,20 @@ class Emulators(_Strict):
     renode: Optional[RenodeEmulator] = None
 
 
+class BareMetal(_Strict):
+    """A register-level build (no framework): startup code, vector table and linker script are
+    generated from this plus `memory`; `console`/`memory` here replace the board's for a bare-metal
+    emulator build of a framework board (e.g. the Nano 33 BLE's UARTE0 instead of its USB serial)."""
+
+    num_irqs: int = Field(gt=0)  # external interrupts in the vector table
+    counter: Literal["systick_icount", "dwt_cyccnt", "riscv_minstret"]
+    counter_clock_hz: int = Field(default=0, ge=0)  # SysTick clock under QEMU (systick_icount only)
+    exit: Literal["semihosting", "park"]  # semihosting on emulators, park on boards without a debugger
+    stack_bytes: int = Field(default=8192, gt=0)
+    console: Optional[Console] = None
+    memory: Optional[Memory] = None
+
+
 class Board(_Strict):
     id: str
     name: str
@@ -110,7 +131,16 @@ class Board(_Strict):
     platformio: PlatformIO
     flash: Flash
     emulators: Emulators = Emulators()
+    baremetal: Optional[BareMetal] = None  # absent: only a framework build exists
     source: str = Field(default="", exclude=True)
+
+    @model_validator(mode="after")
+    def _offline_needs_baremetal(self) -> "Board":
+        if self.platformio.offline and self.baremetal is None:
+            raise ValueError("platformio.offline needs a [baremetal] section (the offline build is bare metal)")
+        if self.platformio.platform == "local" and not self.platformio.offline:
+            raise ValueError("platformio.platform 'local' (the project's dev-platform) builds offline only")
+        return self
 
 
 def _describe(error: dict) -> str:
