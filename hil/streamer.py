@@ -33,8 +33,9 @@ Delivery guarantees
   `max_attempts` the results stay spooled and send() does not retry again until the backoff window
   has passed, so a harness is not slowed down by a dead service. flush()/close() always try.
 - 401/403 raise StreamerError (wrong token or device; results stay spooled for a later run with
-  the right token). 413/422 for a batch cannot succeed by retrying: its results move to the
-  spool's `rejected` table with the service's reason and are counted in DrainReport.rejected.
+  the right token). 413/422 cannot succeed by retrying: the batch is split in halves until the
+  offending result stands alone; that one moves to the spool's `rejected` table with the
+  service's reason (counted in DrainReport.rejected) and the others go through.
 Calls are serialized by a lock, so threads may share one instance.
 """
 from __future__ import annotations
@@ -172,10 +173,10 @@ class ResultStreamer:
     def _pending(self) -> int:
         return self._spool.execute("SELECT COUNT(*) FROM spool WHERE device = ?", (self.device,)).fetchone()[0]
 
-    def _next_batch(self) -> tuple[str, list[int], list[str]] | None:
-        """The oldest spooled results of one session, up to batch_size and MAX_BATCH_BYTES."""
+    def _next_batch(self, limit: int) -> tuple[str, list[int], list[str]] | None:
+        """The oldest spooled results of one session, up to `limit` results and MAX_BATCH_BYTES."""
         rows = self._spool.execute("SELECT id, session, result FROM spool WHERE device = ? ORDER BY id LIMIT ?",
-                                   (self.device, self.batch_size)).fetchall()
+                                   (self.device, limit)).fetchall()
         if not rows:
             return None
         session = rows[0][1]
@@ -211,7 +212,8 @@ class ResultStreamer:
     # --- delivery --------------------------------------------------------------------------------
     def _drain(self) -> DrainReport:
         sent = duplicates = rejected = 0
-        while (batch := self._next_batch()) is not None:
+        limit = self.batch_size
+        while (batch := self._next_batch(limit)) is not None:
             session, ids, results = batch
             try:
                 answer = self._post_with_retries(self._batch_body(session, results))
@@ -219,9 +221,14 @@ class ResultStreamer:
                 self._quiet_until = time.monotonic() + self._backoff[1]
                 break
             except _Rejected as exc:
+                if len(ids) > 1:  # bisect: only the offending result itself gets rejected
+                    limit = max(1, len(ids) // 2)
+                    continue
                 self._reject(ids, str(exc))
-                rejected += len(ids)
+                rejected += 1
+                limit = self.batch_size
                 continue
+            limit = self.batch_size
             self._delete(ids)
             sent += len(ids)
             duplicates += int(answer.get("duplicates", 0))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -54,9 +55,15 @@ def add_device(db: str, name: str) -> str:
     return run_cli("aggregator", "add-device", name, "--db", db).stdout.strip().splitlines()[-1]
 
 
-def start_server(db: str, *extra: str) -> Server:
-    """`tinylarge aggregator serve --port 0`: the first stdout line announces the URL."""
-    process = subprocess.Popen([*TINYLARGE, "aggregator", "serve", "--db", db, "--port", "0", *extra],
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(db: str, *extra: str, port: int = 0) -> Server:
+    """`tinylarge aggregator serve`: the first stdout line announces the URL (port 0: any free port)."""
+    process = subprocess.Popen([*TINYLARGE, "aggregator", "serve", "--db", db, "--port", str(port), *extra],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = process.stdout.readline()
     if not line.startswith("aggregator listening on "):
