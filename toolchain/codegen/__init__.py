@@ -1,0 +1,3 @@
+"""Stage 4: Graph + memory plan -> C99 bit-exact with TFLM; host compile + ctypes runner; verify."""
+from toolchain.codegen.generator import GeneratedSources, generate_c, plan_for, write_sources  # noqa: F401
+from toolchain.codegen.supported import unsupported_ops  # noqa: F401

@@ -39,7 +39,9 @@ def c_float(value: float) -> str:
         raise UnsupportedError(f"non-finite float constant {value} cannot be emitted")
     if value == 0.0:
         return "-0.0f" if math.copysign(1.0, value) < 0 else "0.0f"
-    return f"{value.hex()}f"
+    mantissa, _, exponent = value.hex().partition("p")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}p{exponent}f"
 
 
 def c_array_body(values: np.ndarray, per_line: int = 16) -> str:

@@ -145,3 +145,32 @@ def per_channel_multipliers(input_scale: float, filter_scales: tuple[float, ...]
 
 def fused_activation(op: Operator) -> str:
     return str(op.options.get("fused_activation_function", "NONE"))
+
+
+def broadcast(graph: Graph, op: Operator) -> dict:
+    """The `tl_broadcast` struct for a two-input elementwise operator (numpy broadcasting rules)."""
+    a, b = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]]
+    out = graph.tensors[op.outputs[0]]
+    rank = 6
+    if max(len(a.shape), len(b.shape), len(out.shape)) > rank:
+        raise UnsupportedError(f"operator {op.index} {op.op}: rank above {rank} is not supported")
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise UnsupportedError(f"operator {op.index} {op.op}: shapes {list(a.shape)} and {list(b.shape)} "
+                               f"do not broadcast") from None
+    if tuple(shape) != tuple(out.shape) and int(np.prod(shape)) != out.num_elements:
+        raise UnsupportedError(f"operator {op.index} {op.op}: output {out.describe()} is not the broadcast "
+                               f"shape {list(shape)}")
+    dims = [1] * (rank - len(shape)) + list(shape)
+
+    def strides(s: tuple[int, ...]) -> list[int]:
+        padded = [1] * (rank - len(s)) + list(s)
+        result, step = [0] * rank, 1
+        for axis in range(rank - 1, -1, -1):
+            result[axis] = 0 if padded[axis] == 1 and dims[axis] != 1 else step
+            step *= padded[axis]
+        return result
+
+    return {"count": int(np.prod(dims)), "same_shape": int(tuple(a.shape) == tuple(b.shape) == tuple(shape)),
+            "dims": dims, "strides_a": strides(a.shape), "strides_b": strides(b.shape)}

@@ -49,6 +49,16 @@ typedef struct {
   int32_t pad_h, pad_w; /* padding before the first row / column */
 } tl_window;
 
+/* Elementwise binary operators: the output shape (right-aligned to 6 dims) and, for each input,
+   the element stride along every output dim (0 where that input is broadcast). */
+typedef struct {
+  int32_t count;      /* output elements */
+  int32_t same_shape; /* both inputs have the output's shape: one flat loop */
+  int32_t dims[TL_MAX_RANK];
+  int32_t strides_a[TL_MAX_RANK];
+  int32_t strides_b[TL_MAX_RANK];
+} tl_broadcast;
+
 /* First (inclusive) and last (exclusive) kernel tap whose input coordinate
    origin + tap * dilation lies inside [0, size). Computed once per output row or
    column, so the multiply-accumulate loops never test bounds. */

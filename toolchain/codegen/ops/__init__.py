@@ -6,7 +6,15 @@ name on one line below. A faster kernel for one CPU = one C file in kernels/<cpu
 from importlib import import_module
 
 _MODULE_NAMES = (
+    "add",
+    "average_pool_2d",
     "conv_2d",
+    "depthwise_conv_2d",
+    "fully_connected",
+    "max_pool_2d",
+    "mul",
+    "reshape",
+    "softmax",
 )
 
 OP_MODULES = tuple(import_module(f"{__name__}.{name}") for name in _MODULE_NAMES)

@@ -1,0 +1,42 @@
+"""ADD: int8 (TFLM's 20-bit-headroom integer add) and float32, numpy broadcasting."""
+from __future__ import annotations
+
+from toolchain.codegen.kernel_table import Float32, Kernel, KernelCall
+from toolchain.codegen.params import (activation_range_float, activation_range_quantized, broadcast, f32,
+                                      fused_activation, quantize_multiplier_smaller_than_one, scale_of,
+                                      zero_point_of)
+from toolchain.model.graph import Graph, Operator
+
+LEFT_SHIFT_INT8 = 20
+
+
+def build_int8(graph: Graph, op: Operator) -> KernelCall:
+    a, b = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]]
+    out = graph.tensors[op.outputs[0]]
+    twice_max = 2.0 * float(max(f32(scale_of(a)), f32(scale_of(b))))
+    m1, s1 = quantize_multiplier_smaller_than_one(float(f32(scale_of(a))) / twice_max)
+    m2, s2 = quantize_multiplier_smaller_than_one(float(f32(scale_of(b))) / twice_max)
+    mo, so = quantize_multiplier_smaller_than_one(
+        twice_max / ((1 << LEFT_SHIFT_INT8) * float(f32(scale_of(out)))))
+    act_min, act_max = activation_range_quantized(fused_activation(op), out)
+    return KernelCall(
+        params={"shape": broadcast(graph, op), "left_shift": LEFT_SHIFT_INT8,
+                "input1_offset": -zero_point_of(a), "input1_multiplier": m1, "input1_shift": s1,
+                "input2_offset": -zero_point_of(b), "input2_multiplier": m2, "input2_shift": s2,
+                "output_offset": zero_point_of(out), "output_multiplier": mo, "output_shift": so,
+                "act_min": act_min, "act_max": act_max},
+        inputs=(op.inputs[0], op.inputs[1]), outputs=(op.outputs[0],))
+
+
+def build_f32(graph: Graph, op: Operator) -> KernelCall:
+    act_min, act_max = activation_range_float(fused_activation(op))
+    return KernelCall(params={"shape": broadcast(graph, op), "act_min": Float32(act_min), "act_max": Float32(act_max)},
+                      inputs=(op.inputs[0], op.inputs[1]), outputs=(op.outputs[0],))
+
+
+KERNELS = [
+    Kernel(op="ADD", types=("int8,int8->int8",), function="tl_add_int8", c_file="kernels/add_int8.c",
+           header="kernels/add.h", build=build_int8),
+    Kernel(op="ADD", types=("float32,float32->float32",), function="tl_add_f32", c_file="kernels/add_f32.c",
+           header="kernels/add.h", build=build_f32, runtime=()),
+]

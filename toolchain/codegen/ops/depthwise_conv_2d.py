@@ -1,0 +1,66 @@
+"""DEPTHWISE_CONV_2D: int8 (per-channel weights, int32 bias) and float32, any depth multiplier."""
+from __future__ import annotations
+
+from toolchain.codegen.kernel_table import ConstArray, Float32, Kernel, KernelCall
+from toolchain.codegen.ops._common import (constant_input, folded_bias, no_bias_or_constant,
+                                           require_zero_filter_offset)
+from toolchain.codegen.params import (activation_range_float, activation_range_quantized, fused_activation,
+                                      per_channel_multipliers, scale_of, window, zero_point_of)
+from toolchain.errors import UnsupportedError
+from toolchain.model.graph import Graph, Operator
+
+
+def _geometry(graph: Graph, op: Operator) -> tuple[dict, int]:
+    filt = constant_input(graph, op, 1, "filter")
+    if len(filt.shape) != 4 or filt.shape[0] != 1:
+        raise UnsupportedError(f"operator {op.index} DEPTHWISE_CONV_2D: filter must be [1, H, W, C], "
+                               f"got {filt.describe()}")
+    _, k_h, k_w, out_c = filt.shape
+    win = window(graph, op, k_h, k_w, out_c)
+    in_c = win["in_c"]
+    if in_c <= 0 or out_c % in_c:
+        raise UnsupportedError(f"operator {op.index} DEPTHWISE_CONV_2D: {out_c} output channels are not a "
+                               f"multiple of {in_c} input channels")
+    return win, out_c // in_c
+
+
+def build_int8(graph: Graph, op: Operator) -> KernelCall:
+    inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+    filt = constant_input(graph, op, 1, "filter")
+    require_zero_filter_offset(op, filt)
+    win, depth_multiplier = _geometry(graph, op)
+    bias_index = no_bias_or_constant(graph, op, 2)
+    multipliers, shifts = per_channel_multipliers(scale_of(inp), filt.quant.scale, scale_of(out), win["out_c"])
+    act_min, act_max = activation_range_quantized(fused_activation(op), out)
+    input_offset = -zero_point_of(inp)
+    sums = filt.data.reshape(-1, win["out_c"]).astype("int64").sum(axis=0)
+    return KernelCall(
+        params={
+            "win": win, "depth_multiplier": depth_multiplier, "input_offset": input_offset,
+            "output_offset": zero_point_of(out), "act_min": act_min, "act_max": act_max,
+            "multiplier": ConstArray("multiplier", "int32", multipliers),
+            "shift": ConstArray("shift", "int32", shifts),
+            "folded_bias": folded_bias(graph.tensors[bias_index] if bias_index >= 0 else None, sums, input_offset),
+        },
+        inputs=(op.inputs[0], filt.index, bias_index), outputs=(op.outputs[0],),
+        scratch_bytes=4 * win["out_c"])
+
+
+def build_f32(graph: Graph, op: Operator) -> KernelCall:
+    filt = constant_input(graph, op, 1, "filter")
+    win, depth_multiplier = _geometry(graph, op)
+    act_min, act_max = activation_range_float(fused_activation(op))
+    return KernelCall(
+        params={"win": win, "depth_multiplier": depth_multiplier,
+                "act_min": Float32(act_min), "act_max": Float32(act_max)},
+        inputs=(op.inputs[0], filt.index, no_bias_or_constant(graph, op, 2)), outputs=(op.outputs[0],))
+
+
+KERNELS = [
+    Kernel(op="DEPTHWISE_CONV_2D", types=("int8,int8,int32->int8", "int8,int8->int8"),
+           function="tl_depthwise_conv_2d_int8", c_file="kernels/depthwise_conv_2d_int8.c",
+           header="kernels/depthwise_conv_2d.h", build=build_int8),
+    Kernel(op="DEPTHWISE_CONV_2D", types=("float32,float32,float32->float32", "float32,float32->float32"),
+           function="tl_depthwise_conv_2d_f32", c_file="kernels/depthwise_conv_2d_f32.c",
+           header="kernels/depthwise_conv_2d.h", build=build_f32, runtime=()),
+]

@@ -1,0 +1,25 @@
+/* ADD with numpy broadcasting, fused activation. */
+#ifndef TL_ADD_H
+#define TL_ADD_H
+
+#include "tl_runtime.h"
+
+typedef struct {
+  tl_broadcast shape;
+  int32_t left_shift;        /* headroom given to both inputs before rescaling (20 for int8) */
+  int32_t input1_offset, input1_multiplier, input1_shift;
+  int32_t input2_offset, input2_multiplier, input2_shift;
+  int32_t output_offset, output_multiplier, output_shift;
+  int32_t act_min, act_max;
+} tl_add_int8_params;
+
+void tl_add_int8(const tl_add_int8_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+
+typedef struct {
+  tl_broadcast shape;
+  float act_min, act_max;
+} tl_add_f32_params;
+
+void tl_add_f32(const tl_add_f32_params *p, const float *input1, const float *input2, float *output);
+
+#endif /* TL_ADD_H */
