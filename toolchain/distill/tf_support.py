@@ -1,0 +1,67 @@
+"""TensorFlow is the optional `train` extra: import it only here, only when a command needs it."""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import warnings
+
+from toolchain.errors import ToolchainError
+
+INSTALL_HINT = "pip install -e '.[train]'"
+
+
+class TrainExtraMissing(ToolchainError):
+    """TensorFlow (the `train` extra) is not installed."""
+
+
+def require_tensorflow():
+    """Import TensorFlow quietly and make runs repeatable; raise a one-line install hint without it."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        import tensorflow as tf
+    except ImportError:
+        raise TrainExtraMissing(f"distill and quantize need TensorFlow: {INSTALL_HINT}") from None
+    tf.get_logger().setLevel("ERROR")
+    return tf
+
+
+def seed_everything(seed: int):
+    """Same seed, same weights, same numbers: seeds Python/NumPy/TF and turns on deterministic ops."""
+    tf = require_tensorflow()
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    try:
+        tf.config.experimental.enable_op_determinism()
+    except AttributeError:  # older TF: determinism falls back to the seeds alone
+        pass
+    return tf
+
+
+@contextlib.contextmanager
+def quiet_native_output():
+    """Silence what TensorFlow's converter prints from C++ and Python straight to fd 1/2.
+
+    Yields a list that receives the captured text, so a failure can still be explained.
+    """
+    captured: list[str] = []
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with tempfile.TemporaryFile(mode="w+b") as sink, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield captured
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+            sink.seek(0)
+            captured.append(sink.read().decode("utf-8", "replace"))
