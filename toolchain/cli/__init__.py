@@ -40,8 +40,9 @@ def main() -> None:
 def _register() -> None:
     from toolchain.cli import model_cmds
     from toolchain.cli import aggregator_cmds
+    from toolchain.cli import codegen_cmds
 
-    for module in (model_cmds, aggregator_cmds):
+    for module in (model_cmds, aggregator_cmds, codegen_cmds):
         for command in module.COMMANDS:
             main.add_command(command)
 
