@@ -22,11 +22,16 @@ SOCKET_PORT = 5432  # only names the socket file: no TCP listener is opened
 @dataclass
 class TempPostgres:
     url: str
-    data_dir: Path
+    base_dir: Path
     _pg_ctl: list[str]
 
+    def start(self) -> None:
+        options = f"-k {self.base_dir / 'socket'} -p {SOCKET_PORT} -c listen_addresses='' -c max_connections=200"
+        _run([*self._pg_ctl, "-D", str(self.base_dir / "data"), "-o", options, "-l", str(self.base_dir / "server.log"),
+              "-w", "-t", "60", "start"], "pg_ctl start")
+
     def stop(self) -> None:
-        subprocess.run([*self._pg_ctl, "-D", str(self.data_dir), "-m", "fast", "-w", "stop"],
+        subprocess.run([*self._pg_ctl, "-D", str(self.base_dir / "data"), "-m", "fast", "-w", "stop"],
                        capture_output=True, timeout=60)
 
 
@@ -41,7 +46,8 @@ def find_postgres_bin() -> Path:
 
 
 def start_temp_postgres(base_dir: Path) -> TempPostgres:
-    """initdb + start a cluster under `base_dir`, create database 'aggregator'; returns its URL."""
+    """initdb + start a cluster under `base_dir`, create database 'aggregator'. As root, every parent
+    of `base_dir` must be traversable by the postgres user (a fresh folder in /tmp is)."""
     bin_dir = find_postgres_bin()
     run_as, owner = _runner()
     base_dir.mkdir(parents=True, exist_ok=True)
@@ -52,12 +58,9 @@ def start_temp_postgres(base_dir: Path) -> TempPostgres:
         os.chown(socket_dir, owner.pw_uid, owner.pw_gid)
     _run([*run_as, str(bin_dir / "initdb"), "-D", str(data_dir), "-A", "trust", "-U", "postgres",
           "-E", "UTF8", "--locale=C", "--no-sync"], "initdb")
-    pg_ctl = [*run_as, str(bin_dir / "pg_ctl")]
-    options = f"-k {socket_dir} -p {SOCKET_PORT} -c listen_addresses='' -c max_connections=200"
-    _run([*pg_ctl, "-D", str(data_dir), "-o", options, "-l", str(base_dir / "server.log"), "-w", "-t", "60",
-          "start"], "pg_ctl start")
     cluster = TempPostgres(f"postgresql://postgres@/{DATABASE}?host={socket_dir}&port={SOCKET_PORT}",
-                           data_dir, pg_ctl)
+                           base_dir, [*run_as, str(bin_dir / "pg_ctl")])
+    cluster.start()
     try:
         _create_database(socket_dir)
     except Exception:

@@ -116,6 +116,7 @@ class Store:
         self._local = threading.local()
         self._connections: list[Any] = []
         self._connections_lock = threading.Lock()
+        self._generation = 0  # bumped when the server went away: every thread then reconnects
 
     # --- dialect hooks -------------------------------------------------------------------------
     def _connect(self) -> Any:
@@ -137,9 +138,12 @@ class Store:
 
     def _connection(self) -> Any:
         connection = getattr(self._local, "connection", None)
+        if connection is not None and self._local.generation != self._generation:
+            self._forget_connection()
+            connection = None
         if connection is None:
             connection = self._connect()
-            self._local.connection = connection
+            self._local.connection, self._local.generation = connection, self._generation
             with self._connections_lock:
                 self._connections.append(connection)
         return connection
@@ -426,7 +430,8 @@ class PostgresStore(Store):
                 with connection.cursor() as cursor:
                     yield cursor
         except psycopg.OperationalError as exc:
-            self._forget_connection()  # the server went away: reconnect on the next request
+            self._generation += 1  # the server went away: all threads reconnect on their next request
+            self._forget_connection()
             raise StoreUnavailableError(f"PostgreSQL: {_first_line(exc)}") from None
         except psycopg.Error as exc:
             raise AggregatorError(f"PostgreSQL rejected a statement: {_first_line(exc)}") from None
