@@ -41,8 +41,9 @@ def _register() -> None:
     from toolchain.cli import model_cmds
     from toolchain.cli import aggregator_cmds
     from toolchain.cli import codegen_cmds
+    from toolchain.cli import distill_cmds
 
-    for module in (model_cmds, aggregator_cmds, codegen_cmds):
+    for module in (model_cmds, aggregator_cmds, codegen_cmds, distill_cmds):
         for command in module.COMMANDS:
             main.add_command(command)
 
