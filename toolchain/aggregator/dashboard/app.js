@@ -122,7 +122,7 @@ function renderFleet(devices) {
   body.replaceChildren(...devices.map((device) => {
     const row = document.createElement("tr");
     row.dataset.device = device.name;
-    const lastSeen = cell(ago(device.last_seen), device.last_seen === null ? "last-seen idle" : "last-seen");
+    const lastSeen = cell(ago(device.last_seen), device.last_seen === null ? "idle last-seen" : "last-seen");
     if (device.last_seen !== null) lastSeen.title = new Date(device.last_seen * 1000).toISOString();
     row.append(
       cell(device.name, "name"),
