@@ -71,7 +71,7 @@ def _page_requests(net_log: Path, page_site: str) -> set[str]:
     start_job = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
     return {event["params"]["url"] for event in log["events"]
             if event["type"] == start_job
-            and event["params"].get("network_isolation_key", "").split(" ")[0] == page_site}
+            and event.get("params", {}).get("network_isolation_key", "").split(" ")[0] == page_site}
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian package 'chromium')")
