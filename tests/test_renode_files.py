@@ -3,13 +3,14 @@
 negotiation off, the ELF path, and the Robot suite as Robot Framework itself parses it."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from robot.api import TestSuiteBuilder as RobotSuiteBuilder  # not "Test*": pytest would collect it
 
 from toolchain.boards import load_board, load_catalog
-from toolchain.emulators.renode_files import (ConsoleLines, render_renode_files, renode_script_path,
+from toolchain.emulators.renode_files import (firmware_console_lines, render_renode_files, renode_script_path,
                                               renode_suite_path)
 
 # Renode's platform for each board, the console UART's name there and that UART's address in the
@@ -23,8 +24,11 @@ RENODE_FACTS = {
 RENODE_BOARDS = sorted(b.id for b in load_catalog().values() if b.emulators.renode is not None)
 
 
-def _lines(board_id: str) -> ConsoleLines:
-    return ConsoleLines(f"TL-IDENTITY board={board_id}", "TL-SELFTEST PASS", "TL-SELFTEST FAIL")
+MODEL_HASH = "0123456789abcdef"
+
+
+def _lines(board_id: str):
+    return firmware_console_lines(board_id, MODEL_HASH)
 
 
 def _elf(board_id: str) -> str:
@@ -110,10 +114,21 @@ def test_robot_suite_boots_waits_for_identity_and_pass_and_fails_fast(board_id, 
         ("Create Terminal Tester", ("${UART}", "timeout=${BOOT_TIMEOUT}")),
         # registered before the machine runs: a failure line ends the test at once, not at timeout
         ("Register Failing Uart String", ("TL-SELFTEST FAIL",)),
+        ("Register Failing Uart String", ("TL-SELFTEST ERROR",)),
         ("Start Emulation", ()),
-        ("Wait For Line On Uart", (f"TL-IDENTITY board={board_id}",)),
+        ("Wait For Line On Uart", (f"^TL-IDENTITY board={board_id} runtime=.* hash={MODEL_HASH} arena=",
+                                   "treatAsRegex=true")),
         ("Wait For Line On Uart", ("TL-SELFTEST PASS",)),
     ]
+
+
+def test_identity_pattern_matches_the_firmware_line_of_this_board_and_model_only():
+    # The line toolchain/runtime/firmware/tl_firmware.c prints; Renode matches with .NET Regex.Match.
+    line = (f"TL-IDENTITY board=nano33ble runtime=0.1.0 model=kws hash={MODEL_HASH} arena=24272 "
+            "counter=cycles inputs=int8[1,49,10,1] outputs=int8[1,12]")
+    assert re.search(_lines("nano33ble").identity_regex, line)
+    assert not re.search(_lines("nrf52840_dk").identity_regex, line)
+    assert not re.search(firmware_console_lines("nano33ble", "fedcba9876543210").identity_regex, line)
 
 
 def test_boards_renode_does_not_model_get_no_files():

@@ -25,11 +25,18 @@ BOOT_TIMEOUT_S = 60
 
 @dataclass(frozen=True)
 class ConsoleLines:
-    """What the firmware prints at boot, as the Robot suite matches it (substring of one line)."""
+    """What the Robot suite looks for on the console UART."""
 
-    identity: str  # e.g. "TL-IDENTITY board=disco_f407vg"
-    selftest_pass: str  # e.g. "TL-SELFTEST PASS"
-    selftest_fail: str  # e.g. "TL-SELFTEST FAIL"
+    identity_regex: str  # the boot identity line of this board and model (.NET regex, no backslashes)
+    selftest_pass: str  # substring of the self-test pass line
+    selftest_failures: tuple[str, ...]  # substrings that end the test at once
+
+
+def firmware_console_lines(board_id: str, model_hash: str) -> ConsoleLines:
+    """The lines toolchain/runtime/firmware/tl_firmware.c prints at boot, for this board and model."""
+    return ConsoleLines(identity_regex=f"^TL-IDENTITY board={board_id} runtime=.* hash={model_hash} arena=",
+                        selftest_pass="TL-SELFTEST PASS ",
+                        selftest_failures=("TL-SELFTEST FAIL ", "TL-SELFTEST ERROR "))
 
 
 def renode_script_path(board: Board) -> str:
@@ -66,9 +73,9 @@ def render_renode_files(board: Board, elf_path: str, lines: ConsoleLines) -> dic
         "script_name": posixpath.basename(script),
         "suite_name": posixpath.basename(suite),
         "boot_timeout": BOOT_TIMEOUT_S,
-        "identity_line": lines.identity,
-        "selftest_pass": lines.selftest_pass,
-        "selftest_fail": lines.selftest_fail,
+        "identity_regex": lines.identity_regex,
+        "selftest_pass": lines.selftest_pass.strip(),
+        "selftest_failures": [line.strip() for line in lines.selftest_failures],
     }
     return {
         script: _render("board.resc.j2", values),
@@ -85,5 +92,5 @@ def _firmware_memory(board: Board):
 
 def _render(template: str, values: dict) -> str:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR / "renode")), undefined=StrictUndefined,
-                      keep_trailing_newline=True, autoescape=False)
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
     return env.get_template(template).render(**values)
