@@ -1,0 +1,13 @@
+/* What a bare-metal console port and counter provide to tl_hal_core.c (internal to the HAL). */
+#ifndef TL_HAL_PORT_H
+#define TL_HAL_PORT_H
+
+#include <stdint.h>
+
+void tl_console_init(void);        /* UART on, RX interrupt enabled in the peripheral and NVIC/PLIC */
+void tl_console_flush(void);       /* returns when the last byte has left the transmitter */
+void tl_hal_rx_push(uint8_t byte); /* called by the RX interrupt handler */
+void tl_counter_init(void);
+void tl_board_led(int on);
+
+#endif /* TL_HAL_PORT_H */
