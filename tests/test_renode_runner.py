@@ -61,8 +61,9 @@ def test_command_is_headless_sets_port_and_elf_then_starts(tmp_path):
 def test_start_without_a_built_elf_names_the_missing_file(tmp_path):
     script = tmp_path / "b.resc"
     script.write_text("mach create\n")
+    tools = find_renode({"RENODE": str(_executable(tmp_path / "renode")), "PATH": ""})
     with pytest.raises(RenodeError, match=r"firmware ELF .*fw\.elf does not exist"):
-        start_renode(script, tmp_path / "fw.elf")
+        start_renode(script, tmp_path / "fw.elf", tools=tools)
 
 
 def test_listen_check_sees_a_real_listening_socket():

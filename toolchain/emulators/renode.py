@@ -129,11 +129,11 @@ def renode_command(tools: RenodeTools, script: Path, elf: Path, port: int) -> li
 def start_renode(script: Path, elf: Path, *, port: int | None = None, log_path: Path | None = None,
                  tools: RenodeTools | None = None, startup_timeout: float = STARTUP_TIMEOUT_S) -> RenodeSession:
     """Starts Renode on `script` (a generated .resc) with `elf`; returns once the UART socket listens."""
+    tools = tools or find_renode()
     script, elf = Path(script).resolve(), Path(elf).resolve()
     for what, path in (("Renode script", script), ("firmware ELF", elf)):
         if not path.is_file():
             raise RenodeError(f"{what} {path} does not exist (run `tinylarge generate` / `tinylarge build` first)")
-    tools = tools or find_renode()
     port = port or free_local_port()
     if log_path is None:
         log_path = Path(tempfile.mkdtemp(prefix="tinylarge-renode-")) / "renode.log"
