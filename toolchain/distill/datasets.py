@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import wave
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -281,11 +282,14 @@ def _load_synthetic(rest: str, seed: int) -> Dataset:
 
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise DatasetError(f"{path}: a single .npy array, expected an .npz archive with x and y")
+        with loaded as archive:
             arrays = {k: archive[k] for k in archive.files}
     except FileNotFoundError:
         raise DatasetError(f"{path}: no such file") from None
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise DatasetError(f"{path}: not a readable .npz archive ({exc})") from None
     missing = [k for k in ("x", "y") if k not in arrays]
     if missing:

@@ -18,7 +18,7 @@ import numpy as np
 
 from toolchain.distill.architectures import STUDENTS, TEACHER_CHOICES, parse_arch
 from toolchain.distill.datasets import load_dataset, load_extra, merge_extra, split
-from toolchain.distill.tf_support import require_tensorflow
+from toolchain.distill.tf_support import check_tensorflow, require_tensorflow
 from toolchain.errors import ModelError, ToolchainError
 from toolchain.model.reader import parse_model
 
@@ -116,22 +116,25 @@ def distill(data: str, out_dir: str | Path, student_arch: str = DEMO.student_arc
     Writes teacher.keras (when trained here), teacher.tflite (float, batch 1), student.keras,
     student_baseline.keras and distill.json into `out_dir`.
     """
+    check_tensorflow()
     _check_knobs(temperature, alpha, epochs)
     student_spec = parse_arch(student_arch, STUDENTS)
     teacher_spec = None if teacher else parse_arch(teacher_arch, TEACHER_CHOICES)
+    if teacher and not Path(teacher).is_file():
+        raise ModelError(f"{teacher}: no such teacher model file")
+    started = time.monotonic()
+    parts = split(load_dataset(data, seed), TEST_FRACTION, seed)  # bad data fails before TF loads
+    train_set, extra_count = parts.train, 0
+    if extra_data:
+        extra = load_extra(extra_data, train_set.sample_shape)
+        train_set, extra_count = merge_extra(train_set, extra), len(extra)
     require_tensorflow()
     from toolchain.distill import quantize as q
     from toolchain.distill import train as t
 
     say = progress or (lambda _msg: None)
-    started = time.monotonic()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    parts = split(load_dataset(data, seed), TEST_FRACTION, seed)
-    train_set, extra_count = parts.train, 0
-    if extra_data:
-        extra = load_extra(extra_data, train_set.sample_shape)
-        train_set, extra_count = merge_extra(train_set, extra), len(extra)
     say(f"data: {data}: {len(train_set)} training samples ({extra_count} extra), {len(parts.test)} held out, "
         f"{train_set.num_classes} classes, samples {list(train_set.sample_shape)}")
     settings = t.TrainSettings(epochs=epochs, seed=seed)
@@ -172,18 +175,22 @@ def distill(data: str, out_dir: str | Path, student_arch: str = DEMO.student_arc
 def quantize(student: str | Path, data: str, out_path: str | Path, board: str | None = None,
              seed: int = DEMO.seed, progress: Progress | None = None) -> QuantizeReport:
     """Full-int8 conversion of a Keras student; accuracy of float vs int8 (TFLM) on the held-out split."""
+    check_tensorflow()
     if board:
         from toolchain.boards import load_board
 
-        load_board(board)  # an unknown board fails before minutes of work
+        load_board(board)  # an unknown board fails before the slow work
+    student = Path(student)
+    if not student.is_file():
+        raise ModelError(f"{student}: no such file")
+    started = time.monotonic()
+    parts = split(load_dataset(data, seed), TEST_FRACTION, seed)
     require_tensorflow()
     from toolchain.distill import quantize as q
     from toolchain.distill import train as t
 
     say = progress or (lambda _msg: None)
-    started = time.monotonic()
-    model = _load_student(Path(student))
-    parts = split(load_dataset(data, seed), TEST_FRACTION, seed)
+    model = _load_student(student)
     if tuple(model.input_shape[1:]) != parts.train.sample_shape:
         raise ToolchainError(f"{student}: takes samples of shape {list(model.input_shape[1:])}, "
                              f"but {data} has {list(parts.train.sample_shape)}")
@@ -219,8 +226,6 @@ def quantize(student: str | Path, data: str, out_path: str | Path, board: str | 
 def _load_student(path: Path):
     import keras
 
-    if not path.exists():
-        raise ModelError(f"{path}: no such file")
     if path.suffix not in (".keras", ".h5"):
         raise ModelError(f"{path}: expected a Keras model (.keras or .h5), e.g. the student.keras distill wrote")
     try:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import sys
 import tempfile
@@ -10,19 +11,31 @@ import warnings
 from toolchain.errors import ToolchainError
 
 INSTALL_HINT = "pip install -e '.[train]'"
+_MISSING = f"distill and quantize need TensorFlow (the train extra): {INSTALL_HINT}"
 
 
 class TrainExtraMissing(ToolchainError):
     """TensorFlow (the `train` extra) is not installed."""
 
 
+def check_tensorflow() -> None:
+    """Fail at once, before any slow work, when TensorFlow is not installed."""
+    try:
+        found = importlib.util.find_spec("tensorflow") is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise TrainExtraMissing(_MISSING)
+
+
 def require_tensorflow():
-    """Import TensorFlow quietly and make runs repeatable; raise a one-line install hint without it."""
+    """Import TensorFlow quietly; raise a one-line install hint without it."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
-        import tensorflow as tf
+        with quiet_native_output():  # absl and oneDNN banners go straight to fd 2 on import
+            import tensorflow as tf
     except ImportError:
-        raise TrainExtraMissing(f"distill and quantize need TensorFlow: {INSTALL_HINT}") from None
+        raise TrainExtraMissing(_MISSING) from None
     tf.get_logger().setLevel("ERROR")
     return tf
 
