@@ -42,8 +42,10 @@ def _register() -> None:
     from toolchain.cli import aggregator_cmds
     from toolchain.cli import codegen_cmds
     from toolchain.cli import distill_cmds
+    from toolchain.cli import emulate_cmds
+    from toolchain.cli import firmware_cmds
 
-    for module in (model_cmds, aggregator_cmds, codegen_cmds, distill_cmds):
+    for module in (model_cmds, aggregator_cmds, codegen_cmds, distill_cmds, emulate_cmds, firmware_cmds):
         for command in module.COMMANDS:
             main.add_command(command)
 
