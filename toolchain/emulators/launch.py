@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from toolchain.errors import BoardError, ToolchainError
+from toolchain.emulators.qemu import start_qemu
 from toolchain.emulators.renode import RenodeError, start_renode
 from toolchain.emulators.renode_files import renode_script_path
 from toolchain.firmware.project import Project
@@ -31,8 +32,6 @@ def start_emulator(project: Project, emulator: str, *, env: str | None = None, p
     elf = project.elf_path(env)
     if emulator == "renode":
         return _start_renode(project, elf, port)
-    from toolchain.emulators.qemu import start_qemu  # the firmware stage's QEMU runner
-
     return start_qemu(project.board, elf, port=port)
 
 
