@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from toolchain.aggregator.auth import DeviceAuthenticator, Forbidden, Unauthorized
 from toolchain.aggregator.errors import AggregatorError, StoreUnavailableError
 from toolchain.aggregator.ingest import DEFAULT_THRESHOLD, Cascade, prepare_rows
-from toolchain.aggregator.models import MAX_BODY_BYTES, BatchRejected, parse_batch
+from toolchain.aggregator.models import MAX_BODY_BYTES, BatchRejected, ResultBatch, parse_batch
 from toolchain.aggregator.store import Store, open_store
 from toolchain.aggregator.teacher import load_teacher
 
@@ -103,11 +103,7 @@ def _add_api(app: FastAPI, store: Store, cascade: Cascade | None, config: Servic
         body = await _read_limited_body(request, config.max_body_bytes)
         batch = parse_batch(body)
         auth.require_same_device(device, batch.device)
-        rows = await run_in_threadpool(prepare_rows, batch, cascade)
-        new_seqs = await run_in_threadpool(store.insert_results, batch.device, batch.session, rows)
-        new = set(new_seqs)
-        return {"accepted": len(new_seqs), "duplicates": len(rows) - len(new_seqs),
-                "escalated": sum(1 for row in rows if row.escalated and row.seq in new)}
+        return await run_in_threadpool(_ingest, store, batch, cascade)
 
     @app.get("/v1/stats")
     async def get_stats() -> dict:
@@ -128,6 +124,14 @@ def _add_api(app: FastAPI, store: Store, cascade: Cascade | None, config: Servic
         version = await run_in_threadpool(store.schema_version)
         return {"status": "ok", "store": repr(store), "schema_version": version,
                 "teacher": cascade.teacher.name if cascade else None}
+
+
+def _ingest(store: Store, batch: ResultBatch, cascade: Cascade | None) -> dict:
+    """Judge, escalate and store one batch (one worker thread, one transaction)."""
+    rows = prepare_rows(batch, cascade)
+    new_seqs = set(store.insert_results(batch.device, batch.session, rows))
+    return {"accepted": len(new_seqs), "duplicates": len(rows) - len(new_seqs),
+            "escalated": sum(1 for row in rows if row.escalated and row.seq in new_seqs)}
 
 
 async def _read_limited_body(request: Request, limit: int) -> bytes:

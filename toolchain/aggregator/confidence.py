@@ -10,9 +10,9 @@ int8 outputs are dequantized first (see models.Quantization), so 'auto' sees rea
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-
-import numpy as np
+from typing import Sequence
 
 PROBABILITY_SUM_TOLERANCE = 0.01
 
@@ -23,28 +23,31 @@ class Judgement:
     confidence: float
 
 
-def judge(values: list[float] | np.ndarray, kind: str = "auto") -> Judgement:
-    """The predicted class and its probability for one output vector."""
-    vector = np.asarray(values, dtype=np.float64).reshape(-1)
+def judge(values: Sequence[float], kind: str = "auto") -> Judgement:
+    """The predicted class and its probability for one output vector (plain Python: the vectors
+    are short, and numpy's per-call overhead would dominate)."""
+    vector = [float(v) for v in values]
     probabilities = _as_probabilities(vector, kind)
-    if probabilities.size == 1:  # binary classifier with one sigmoid output: p(class 1)
-        p1 = float(probabilities[0])
+    if len(probabilities) == 1:  # binary classifier with one sigmoid output: p(class 1)
+        p1 = probabilities[0]
         return Judgement(label=int(p1 >= 0.5), confidence=max(p1, 1.0 - p1))
-    label = int(np.argmax(probabilities))
-    return Judgement(label=label, confidence=float(probabilities[label]))
+    label = max(range(len(probabilities)), key=probabilities.__getitem__)
+    return Judgement(label=label, confidence=probabilities[label])
 
 
-def _as_probabilities(vector: np.ndarray, kind: str) -> np.ndarray:
+def _as_probabilities(vector: list[float], kind: str) -> list[float]:
     if kind == "probabilities" or (kind == "auto" and _looks_like_probabilities(vector)):
-        return np.clip(vector, 0.0, 1.0)
-    if vector.size == 1:
-        return 1.0 / (1.0 + np.exp(-vector))
-    shifted = np.exp(vector - vector.max())  # subtract the max: no overflow for large logits
-    return shifted / shifted.sum()
+        return [min(1.0, max(0.0, v)) for v in vector]
+    if len(vector) == 1:
+        return [1.0 / (1.0 + math.exp(-vector[0]))]
+    top = max(vector)
+    exps = [math.exp(v - top) for v in vector]  # subtract the max: no overflow for large logits
+    total = sum(exps)
+    return [e / total for e in exps]
 
 
-def _looks_like_probabilities(vector: np.ndarray) -> bool:
-    in_range = bool(np.all((vector >= 0.0) & (vector <= 1.0)))
-    if vector.size == 1:
+def _looks_like_probabilities(vector: list[float]) -> bool:
+    in_range = all(0.0 <= v <= 1.0 for v in vector)
+    if len(vector) == 1:
         return in_range
-    return in_range and abs(float(vector.sum()) - 1.0) <= PROBABILITY_SUM_TOLERANCE
+    return in_range and abs(sum(vector) - 1.0) <= PROBABILITY_SUM_TOLERANCE

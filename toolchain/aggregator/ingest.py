@@ -35,7 +35,7 @@ def prepare_rows(batch: ResultBatch, cascade: Cascade | None) -> list[ResultRow]
         teacher_label = teacher_confidence = None
         escalate = cascade is not None and model_input is not None and tiny.confidence < cascade.threshold
         if escalate:
-            answer = judge(cascade.teacher.predict(np.asarray(model_input)), "auto")
+            answer = judge(cascade.teacher.predict(np.asarray(model_input)).tolist(), "auto")
             teacher_label, teacher_confidence = answer.label, answer.confidence
         rows.append(ResultRow(
             seq=result.seq, output=output, tiny_label=tiny.label, confidence=tiny.confidence,
