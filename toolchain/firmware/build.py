@@ -86,7 +86,7 @@ def build_project(directory: str | Path, env: str | None = None, *, defines: tup
 def _raise_for_failure(project: Project, environment: Environment, output: str):
     overflow = [m.group(0) for m in _OVERFLOW.finditer(output)]
     if overflow:
-        limits = environment.hal.memory
+        limits = project.limits[environment.name]
         raise DoesNotFitError(f"{project.model_name} does not fit {project.board.id} "
                               f"(flash {limits.flash_bytes:,} B, RAM {limits.ram_bytes:,} B): "
                               + "; ".join(dict.fromkeys(overflow)))
@@ -95,7 +95,7 @@ def _raise_for_failure(project: Project, environment: Environment, output: str):
 
 
 def measure(elf: Path, environment: Environment, project: Project) -> MemoryUse:
-    """Section sizes of the ELF against the env's memory (the board's, or its bare-metal override)."""
+    """Section sizes of the ELF against the memory the project was generated for."""
     text = data = bss = 0
     with open(elf, "rb") as handle:
         for section in ELFFile(handle).iter_sections():
@@ -106,7 +106,5 @@ def measure(elf: Path, environment: Environment, project: Project) -> MemoryUse:
                 data += size
             elif name.startswith((".bss", ".sbss")):
                 bss += size
-    metal = project.board.baremetal
-    stack = metal.stack_bytes if environment.hal.name == "baremetal" and metal else 0
-    limits = environment.hal.memory
-    return MemoryUse(text, data, bss, stack, limits.flash_bytes, limits.ram_bytes)
+    limits = project.limits[environment.name]
+    return MemoryUse(text, data, bss, limits.stack_bytes, limits.flash_bytes, limits.ram_bytes)

@@ -36,6 +36,13 @@ class ProjectError(ToolchainError):
 
 
 @dataclass(frozen=True)
+class MemoryLimits:
+    flash_bytes: int
+    ram_bytes: int
+    stack_bytes: int  # reserved by the linker script (0 for framework builds)
+
+
+@dataclass(frozen=True)
 class Project:
     directory: Path
     board: Board
@@ -44,6 +51,7 @@ class Project:
     envs: tuple[Environment, ...]
     default_env: str
     files: tuple[str, ...]  # project-relative paths written, sorted
+    limits: dict[str, MemoryLimits]  # env -> the memory it was generated for (linker script, fit check)
 
     @property
     def model_hash(self) -> str:
@@ -111,7 +119,8 @@ def generate_project(model_path: str | Path, board: Board | str, out_dir: str | 
     files[MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     out = Path(out_dir)
     _write_tree(out, files)
-    return Project(out, board, model_name, sha256, tuple(envs), default.name, tuple(sorted(files)))
+    return Project(out, board, model_name, sha256, tuple(envs), default.name, tuple(sorted(files)),
+                   _limits(manifest))
 
 
 def _kernel_target(board: Board, envs: list[Environment]) -> str | None:
@@ -172,7 +181,9 @@ def _manifest(board: Board, model_name: str, sha256: str, envs: list[Environment
     return {
         "board": board.id,
         "default_env": default.name,
-        "envs": {e.name: {"elf": e.elf_path, "hal": e.hal.name, "offline": e.offline, "platform": e.platform}
+        "envs": {e.name: {"elf": e.elf_path, "hal": e.hal.name, "offline": e.offline, "platform": e.platform,
+                          "flash_bytes": e.hal.memory.flash_bytes, "ram_bytes": e.hal.memory.ram_bytes,
+                          "stack_bytes": board.baremetal.stack_bytes if e.hal.name == "baremetal" else 0}
                  for e in envs},
         "model": {"file": f"model/{model_name}.tflite", "name": model_name, "sha256": sha256, "hash": sha256[:16]},
         "selftest": {"inputs": [list(x.shape) for x in selftest.inputs],
@@ -197,6 +208,11 @@ def _write_tree(out: Path, files: dict[str, str | bytes]) -> None:
             path.write_text(content, encoding="utf-8", newline="\n")
 
 
+def _limits(manifest: dict) -> dict[str, MemoryLimits]:
+    return {name: MemoryLimits(e["flash_bytes"], e["ram_bytes"], e["stack_bytes"])
+            for name, e in manifest["envs"].items()}
+
+
 def load_project(directory: str | Path) -> Project:
     directory = Path(directory)
     try:
@@ -206,7 +222,8 @@ def load_project(directory: str | Path) -> Project:
         envs = tuple(environments(board))
         files = tuple(sorted(str(p.relative_to(directory)) for p in directory.rglob("*")
                              if p.is_file() and ".pio" not in p.parts))
-        return Project(directory, board, model["name"], model["sha256"], envs, manifest["default_env"], files)
+        return Project(directory, board, model["name"], model["sha256"], envs, manifest["default_env"], files,
+                       _limits(manifest))
     except FileNotFoundError:
         raise ProjectError(f"{directory}: not a tinylarge project (no {MANIFEST}; run `tinylarge generate`)") from None
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
