@@ -15,6 +15,7 @@ import secrets
 import sqlite3
 import threading
 import time
+from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,7 +107,7 @@ def open_store(url: str) -> "Store":
     return store
 
 
-class Store:
+class Store(ABC):
     """The operations the service needs, written once; subclasses supply connections and dialect."""
 
     placeholder = "?"
@@ -119,18 +120,22 @@ class Store:
         self._generation = 0  # bumped when the server went away: every thread then reconnects
 
     # --- dialect hooks -------------------------------------------------------------------------
+    @abstractmethod
     def _connect(self) -> Any:
-        raise NotImplementedError
+        """A new DB-API connection for the calling thread."""
 
     @contextmanager
+    @abstractmethod
     def _transaction(self, exclusive: bool = False) -> Iterator[Any]:
-        raise NotImplementedError
+        """A cursor inside one transaction (`exclusive`: it will write); commit on success."""
 
+    @abstractmethod
     def _bucket_expression(self, column: str) -> str:
-        raise NotImplementedError
+        """SQL for floor(column / ?) as an integer (one placeholder: the bucket width)."""
 
+    @abstractmethod
     def _lock_migrations(self, cursor: Any) -> None:
-        raise NotImplementedError
+        """Keep concurrent starters from migrating at the same time."""
 
     # --- shared ----------------------------------------------------------------------------------
     def _sql(self, statement: str) -> str:
