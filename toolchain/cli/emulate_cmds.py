@@ -19,7 +19,7 @@ def _stop_on_sigterm() -> None:
 @click.command("emulate")
 @click.argument("project_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--emulator", type=click.Choice(EMULATORS), default=None,
-              help="Default: the board's QEMU machine, else its Renode platform.")
+              help="Default: Renode where it models the board, else the board's QEMU machine.")
 @click.option("--env", "env_name", default=None, help="PlatformIO env whose ELF to run (default: the project's).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Local TCP port for the UART (default: free).")
 def emulate(project_dir: Path, emulator: str | None, env_name: str | None, port: int | None) -> None:

@@ -15,8 +15,9 @@ EMULATORS = ("qemu", "renode")
 
 
 def default_emulator(project: Project) -> str:
-    """The board's emulator: QEMU where it has a machine, else Renode."""
-    available = [name for name in EMULATORS if getattr(project.board.emulators, name) is not None]
+    """The board's emulator: Renode where it models the board itself, else its QEMU machine (which
+    may be a stand-in, e.g. netduinoplus2 for the F4-Discovery, whose console is not QEMU's serial0)."""
+    available = [name for name in ("renode", "qemu") if getattr(project.board.emulators, name) is not None]
     if not available:
         raise BoardError(f"board {project.board.id} has no emulator (no [emulators.qemu] or [emulators.renode])")
     return available[0]
