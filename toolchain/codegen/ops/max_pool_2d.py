@@ -1,0 +1,34 @@
+"""MAX_POOL_2D: int8 and float32, SAME/VALID padding, strides, fused activation."""
+from __future__ import annotations
+
+from toolchain.codegen.kernel_table import Float32, Kernel, KernelCall
+from toolchain.codegen.params import activation_range_float, activation_range_quantized, fused_activation, window
+from toolchain.model.graph import Graph, Operator
+
+
+def _window(graph: Graph, op: Operator) -> dict:
+    inp = graph.tensors[op.inputs[0]]
+    return window(graph, op, int(op.options["filter_height"]), int(op.options["filter_width"]), inp.shape[-1])
+
+
+def build_int8(graph: Graph, op: Operator) -> KernelCall:
+    out = graph.tensors[op.outputs[0]]
+    # Like TFLM: raw input values are compared and never rescaled (converters give input and output
+    # one quantization); only the activation clamp uses the output's.
+    act_min, act_max = activation_range_quantized(fused_activation(op), out)
+    return KernelCall(params={"win": _window(graph, op), "act_min": act_min, "act_max": act_max},
+                      inputs=(op.inputs[0],), outputs=(op.outputs[0],))
+
+
+def build_f32(graph: Graph, op: Operator) -> KernelCall:
+    act_min, act_max = activation_range_float(fused_activation(op))
+    return KernelCall(params={"win": _window(graph, op), "act_min": Float32(act_min), "act_max": Float32(act_max)},
+                      inputs=(op.inputs[0],), outputs=(op.outputs[0],))
+
+
+KERNELS = [
+    Kernel(op="MAX_POOL_2D", types=("int8->int8",), function="tl_max_pool_2d_int8",
+           c_file="kernels/max_pool_2d_int8.c", header="kernels/max_pool_2d.h", build=build_int8, runtime=()),
+    Kernel(op="MAX_POOL_2D", types=("float32->float32",), function="tl_max_pool_2d_f32",
+           c_file="kernels/max_pool_2d_f32.c", header="kernels/max_pool_2d.h", build=build_f32, runtime=()),
+]

@@ -1,0 +1,49 @@
+"""RELU and RELU6: int8 as TFLM computes them (RELU requantizes to the output; RELU6 clamps in the
+input's quantization) and float32."""
+from __future__ import annotations
+
+from toolchain.codegen.kernel_table import Float32, Kernel, KernelCall
+from toolchain.codegen.params import FLT_MAX, f32, quantize_multiplier, round_half_away, scale_of, zero_point_of
+from toolchain.model.graph import Graph, Operator
+
+
+def _quantized(value: float, scale: float, zero_point: int) -> int:
+    """round(value / scale) + zero point in float32, clamped to int8 (TFLM's FloatToQuantizedType)."""
+    return max(-128, min(127, round_half_away(float(f32(value) / f32(scale))) + zero_point))
+
+
+def build_relu_int8(graph: Graph, op: Operator) -> KernelCall:
+    inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+    multiplier, shift = quantize_multiplier(float(f32(scale_of(inp))) / float(f32(scale_of(out))))
+    return KernelCall(
+        params={"count": inp.num_elements, "input_zero_point": zero_point_of(inp),
+                "output_zero_point": zero_point_of(out), "multiplier": multiplier, "shift": shift,
+                "act_min": _quantized(0.0, scale_of(out), zero_point_of(out)), "act_max": 127},
+        inputs=(op.inputs[0],), outputs=(op.outputs[0],))
+
+
+def build_relu6_int8(graph: Graph, op: Operator) -> KernelCall:
+    inp = graph.tensors[op.inputs[0]]
+    return KernelCall(
+        params={"count": inp.num_elements, "lower": zero_point_of(inp),
+                "upper": _quantized(6.0, scale_of(inp), zero_point_of(inp))},
+        inputs=(op.inputs[0],), outputs=(op.outputs[0],))
+
+
+def _build_clamp(upper: float):
+    def build(graph: Graph, op: Operator) -> KernelCall:
+        return KernelCall(params={"count": graph.tensors[op.inputs[0]].num_elements, "lower": Float32(0.0),
+                                  "upper": Float32(upper)}, inputs=(op.inputs[0],), outputs=(op.outputs[0],))
+    return build
+
+
+KERNELS = [
+    Kernel(op="RELU", types=("int8->int8",), function="tl_relu_int8", c_file="kernels/relu_int8.c",
+           header="kernels/activations.h", build=build_relu_int8),
+    Kernel(op="RELU", types=("float32->float32",), function="tl_relu_f32", c_file="kernels/relu_f32.c",
+           header="kernels/activations.h", build=_build_clamp(FLT_MAX), runtime=()),
+    Kernel(op="RELU6", types=("int8->int8",), function="tl_relu6_int8", c_file="kernels/relu6_int8.c",
+           header="kernels/activations.h", build=build_relu6_int8, runtime=()),
+    Kernel(op="RELU6", types=("float32->float32",), function="tl_relu_f32", c_file="kernels/relu_f32.c",
+           header="kernels/activations.h", build=_build_clamp(6.0), runtime=()),
+]
