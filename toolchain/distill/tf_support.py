@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import io
 import os
 import sys
 import tempfile
@@ -63,18 +64,18 @@ def quiet_native_output():
     sys.stdout.flush()
     sys.stderr.flush()
     saved = [os.dup(1), os.dup(2)]
-    with tempfile.TemporaryFile(mode="w+b") as sink, warnings.catch_warnings():
+    python_side = io.StringIO()  # sys.stdout may not be fd 1 (e.g. under click's CliRunner)
+    with tempfile.TemporaryFile(mode="w+b") as sink, warnings.catch_warnings(), \
+            contextlib.redirect_stdout(python_side), contextlib.redirect_stderr(python_side):
         warnings.simplefilter("ignore")
         os.dup2(sink.fileno(), 1)
         os.dup2(sink.fileno(), 2)
         try:
             yield captured
         finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
             os.dup2(saved[0], 1)
             os.dup2(saved[1], 2)
             for fd in saved:
                 os.close(fd)
             sink.seek(0)
-            captured.append(sink.read().decode("utf-8", "replace"))
+            captured.append(sink.read().decode("utf-8", "replace") + python_side.getvalue())
