@@ -112,7 +112,7 @@ def window(graph: Graph, op: Operator, k_h: int, k_w: int, out_c: int) -> dict[s
                                f"{inp.describe()} -> {out.describe()}")
     o = op.options
     stride_h, stride_w = int(o.get("stride_h", 1)), int(o.get("stride_w", 1))
-    dil_h, dil_w = int(o.get("dilation_hfactor", 1) or 1), int(o.get("dilation_wfactor", 1) or 1)
+    dil_h, dil_w = int(o.get("dilation_h_factor", 1) or 1), int(o.get("dilation_w_factor", 1) or 1)
     padding = o.get("padding", "VALID")
     _, in_h, in_w, in_c = inp.shape
     out_h = out_size(padding, in_h, k_h, stride_h, dil_h)

@@ -14,4 +14,11 @@ typedef struct {
 /* Output quantization is fixed: scale 1/256, zero point -128. */
 void tl_softmax_int8(const tl_softmax_int8_params *p, const int8_t *input, int8_t *output);
 
+typedef struct {
+  int32_t rows, depth;
+  float beta;
+} tl_softmax_f32_params;
+
+void tl_softmax_f32(const tl_softmax_f32_params *p, const float *input, float *output);
+
 #endif /* TL_SOFTMAX_H */
