@@ -54,8 +54,11 @@ function drawFrame(svg, yMax, yFormat) {
   const plotW = CHART.width - CHART.left - CHART.right;
   const plotH = CHART.height - CHART.top - CHART.bottom;
   const y = (value) => CHART.top + plotH - (value / yMax) * plotH;
-  for (let i = 0; i <= 4; i++) {
-    const value = (yMax * i) / 4;
+  // 5 grid steps for a maximum of 5·10^k, 4 otherwise: tick values stay round.
+  const leading = yMax / Math.pow(10, Math.floor(Math.log10(yMax)));
+  const steps = Math.abs(leading - 5) < 1e-9 ? 5 : 4;
+  for (let i = 0; i <= steps; i++) {
+    const value = (yMax * i) / steps;
     svg.appendChild(svgElement("line", { class: "grid", x1: CHART.left, x2: CHART.width - CHART.right, y1: y(value), y2: y(value) }));
     svg.appendChild(svgElement("text", { class: "tick", x: CHART.left - 8, y: y(value) + 4, "text-anchor": "end" }, yFormat(value)));
   }
