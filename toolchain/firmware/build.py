@@ -6,6 +6,7 @@ DoesNotFitError with the numbers (the linker's overflow report, or the measured 
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -68,9 +69,10 @@ def build_project(directory: str | Path, env: str | None = None, *, defines: tup
     flags, e.g. TL_EXIT_AFTER_SELFTEST for smoke tests."""
     project = load_project(directory)
     environment = project.env(env)
-    run_env = setup_offline().environment() if environment.offline else None
-    if run_env is not None and defines:
-        run_env["PLATFORMIO_BUILD_FLAGS"] = " ".join(f"-D{d}" for d in defines)
+    run_env = setup_offline().environment() if environment.offline else dict(os.environ)
+    if defines:  # appended to what the caller may already pass to PlatformIO
+        flags = [run_env.get("PLATFORMIO_BUILD_FLAGS", "")] + [f"-D{d}" for d in defines]
+        run_env["PLATFORMIO_BUILD_FLAGS"] = " ".join(f for f in flags if f)
     command = [sys.executable, "-m", "platformio", "run", "-d", str(project.directory), "-e", environment.name]
     result = subprocess.run(command, env=run_env, capture_output=not verbose, text=True)
     output = (result.stdout or "") + (result.stderr or "")
