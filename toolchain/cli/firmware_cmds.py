@@ -5,8 +5,6 @@ from pathlib import Path
 
 import click
 
-from toolchain import PROJECT_ROOT
-
 
 @click.command("generate")
 @click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
@@ -19,7 +17,7 @@ def generate_cmd(model: Path, board: str, output: Path | None, selftest_input: P
     """Write a PlatformIO firmware project for MODEL on BOARD."""
     from toolchain.firmware.project import generate_project
 
-    output = output or PROJECT_ROOT / "firmware_out" / f"{model.stem}-{board}"
+    output = output or Path("firmware_out") / f"{model.stem}-{board}"
     project = generate_project(model, board, output, selftest_input=selftest_input)
     click.echo(f"generated {project.directory} ({len(project.files)} files) for {project.board.id}, "
                f"model hash {project.model_hash}")
