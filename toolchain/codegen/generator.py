@@ -33,6 +33,7 @@ class GeneratedSources:
     plan: MemoryPlan
     kernels: dict[int, Kernel]  # operator index -> the table row used
     cpu: str | None = None
+    const_bytes: int = 0  # bytes of every const array in tl_weights.c (weights + per-operator constants)
 
     @property
     def arena_bytes(self) -> int:
@@ -47,6 +48,7 @@ class _WeightArray:
     symbol: str
     c_type: str
     length: int
+    element_bytes: int
     body: str
     comment: str
 
@@ -73,7 +75,7 @@ class _Emitter:
     def weight(self, t: Tensor) -> str:
         symbol = f"tl_tensor_{t.index}"
         if symbol not in self.weights:
-            self.weights[symbol] = _WeightArray(symbol, c_type(t.dtype), max(t.data.size, 1),
+            self.weights[symbol] = _WeightArray(symbol, c_type(t.dtype), max(t.data.size, 1), t.data.itemsize,
                                                 c_array_body(t.data if t.data.size else np.zeros(1, t.data.dtype)),
                                                 _comment(f"{t.name} {t.describe()}"))
         return symbol
@@ -81,7 +83,7 @@ class _Emitter:
     def const_array(self, op_index: int, array: ConstArray) -> str:
         symbol = f"tl_op{op_index}_{array.name}"
         values = np.asarray(array.values, dtype=array.dtype)
-        self.weights[symbol] = _WeightArray(symbol, c_type(array.dtype), max(values.size, 1),
+        self.weights[symbol] = _WeightArray(symbol, c_type(array.dtype), max(values.size, 1), values.itemsize,
                                             c_array_body(values if values.size else np.zeros(1, values.dtype)),
                                             f"operator {op_index}: {array.name}")
         return symbol
@@ -215,7 +217,8 @@ def generate_c(graph: Graph, plan: MemoryPlan | None = None, target: str | None 
              for name in ("tl_model.h", "tl_model.c", "tl_weights.h", "tl_weights.c")}
     files.update(_runtime_files(kernels))
     return GeneratedSources(files=dict(sorted(files.items())), plan=plan,
-                            kernels={op.index: k for op, k in zip(graph.operators, kernels)}, cpu=target)
+                            kernels={op.index: k for op, k in zip(graph.operators, kernels)}, cpu=target,
+                            const_bytes=sum(w.length * w.element_bytes for w in emitter.weights.values()))
 
 
 def _symbol_order(symbol: str) -> tuple:
