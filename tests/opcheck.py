@@ -1,0 +1,80 @@
+"""Compare generated C with TFLM on many small models at once.
+
+TFLM runs every model of a batch in one child process (one interpreter start-up instead of one per
+model); the generated C is built for the host two models at a time (gcc runs in parallel threads).
+The first model of each batch can run as an AddressSanitizer + UBSan executable instead of ctypes.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from toolchain.codegen.host import HostModel
+from toolchain.model.graph import Graph
+from toolchain.model.writer import serialize_model
+
+
+@dataclass
+class Outcome:
+    label: str
+    graph: Graph
+    want: list[np.ndarray]
+    got: list[np.ndarray]
+
+    def mismatch(self) -> str | None:
+        """None when every output byte equals TFLM's, else a one-line description."""
+        for k, (w, g) in enumerate(zip(self.want, self.got)):
+            if w.dtype != g.dtype or w.shape != g.shape:
+                return f"{self.label}: output {k} is {g.dtype}{g.shape}, TFLM gives {w.dtype}{w.shape}"
+            if w.tobytes() != g.tobytes():
+                where = np.argwhere(w.view(np.uint8).reshape(w.shape[0], -1) != g.view(np.uint8).reshape(g.shape[0], -1))
+                sample = int(where[0][0])
+                diff = np.abs(w.astype(np.float64) - g.astype(np.float64))
+                return (f"{self.label}: output {k} differs in {int((w != g).sum())} of {w.size} values "
+                        f"(max |diff| {np.nanmax(diff)}), first in sample {sample}; "
+                        f"options {self.graph.operators[0].options}")
+        return None
+
+
+def _tflm_worker(jobs: list[tuple[bytes, list[np.ndarray], int]]) -> list[list[np.ndarray]]:
+    from tflite_micro.python.tflite_micro import runtime
+
+    results = []
+    for model, inputs, n_outputs in jobs:
+        interp = runtime.Interpreter.from_bytes(model, arena_size=max(len(model) * 10, 1 << 20))
+        outputs: list[list[np.ndarray]] = [[] for _ in range(n_outputs)]
+        for s in range(len(inputs[0])):
+            for i, batch in enumerate(inputs):
+                interp.set_input(batch[s], i)
+            interp.invoke()
+            for i in range(n_outputs):
+                outputs[i].append(np.array(interp.get_output(i), copy=True))
+        results.append([np.stack(o) for o in outputs])
+    return results
+
+
+def tflm_outputs(jobs: list[tuple[bytes, list[np.ndarray], int]]) -> list[list[np.ndarray]]:
+    """TFLM's outputs for each (model bytes, stacked inputs, output count), all in one spawned child."""
+    with mp.get_context("spawn").Pool(1) as pool:
+        return pool.apply(_tflm_worker, (jobs,))
+
+
+def run_c(graph: Graph, inputs: list[np.ndarray], sanitize: bool = False) -> list[np.ndarray]:
+    return HostModel(graph, sanitize=sanitize).run(inputs)
+
+
+def compare(cases: list[tuple[str, Graph, list[np.ndarray]]], sanitize_first: bool = True) -> list[Outcome]:
+    """Run every (label, graph, inputs) through TFLM and through the generated C."""
+    wants = tflm_outputs([(serialize_model(g), x, len(g.outputs)) for _, g, x in cases])
+    with ThreadPoolExecutor(2) as pool:
+        gots = list(pool.map(lambda item: run_c(item[1][1], item[1][2], sanitize_first and item[0] == 0),
+                             enumerate(cases)))
+    return [Outcome(label, g, w, o) for (label, g, _), w, o in zip(cases, wants, gots)]
+
+
+def assert_all_exact(outcomes: list[Outcome]) -> None:
+    problems = [m for m in (o.mismatch() for o in outcomes) if m]
+    assert not problems, "\n".join(problems)
