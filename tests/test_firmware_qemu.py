@@ -164,3 +164,14 @@ def test_builds_used_no_network_and_only_local_packages(builder, kws_model):
     assert str(PLATFORM_DIR) in (builder.core_dir / "platforms" / "platform.pio-link").read_text()
     if not builder.prefix:
         pytest.skip("no network namespace here (unshare -rn failed): proxies alone kept PlatformIO offline")
+
+
+def test_renode_boards_build_offline_and_disco_runs_on_the_f405_model(builder, models_dir):
+    model = models_dir / "hello_world_int8.tflite"
+    for board in ("nrf52840_dk", "nano33ble"):  # UARTE0 builds for Renode: compile + link + fit
+        assert load_project(builder.project(model, board)).elf_path().is_file()
+    disco = load_project(builder.project(model, "disco_f407vg"))
+    assert disco.default_env == "disco_f407vg_offline"
+    identity, selftest = boot_lines("disco_f407vg", disco.elf_path())  # USART2 = QEMU's second UART
+    assert identity.startswith("TL-IDENTITY board=disco_f407vg ") and " counter=cycles " in identity
+    assert selftest == "TL-SELFTEST PASS 0 cycles"  # DWT->CYCCNT reads 0 under QEMU; real parts count

@@ -95,6 +95,7 @@ class Flash(_Strict):
 class QemuEmulator(_Strict):
     machine: str
     binary: str = "qemu-system-arm"
+    serial_index: int = Field(default=0, ge=0)  # which of the machine's UARTs is the console (-serial order)
 
 
 class RenodeEmulator(_Strict):

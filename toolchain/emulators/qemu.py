@@ -83,8 +83,9 @@ def qemu_command(board: Board, elf: Path, port: int) -> list[str]:
     emulator = board.emulators.qemu
     if emulator is None:
         raise BoardError(f"board {board.id!r} has no QEMU machine (no [emulators.qemu] in its board file)")
-    command = [emulator.binary, "-M", emulator.machine, "-nographic", "-monitor", "none",
-               "-serial", f"tcp:127.0.0.1:{port},server=on,wait=on",
+    # UARTs before the console's get no backend; the console's goes to the socket
+    serials = ["-serial", "null"] * emulator.serial_index + ["-serial", f"tcp:127.0.0.1:{port},server=on,wait=on"]
+    command = [emulator.binary, "-M", emulator.machine, "-nographic", "-monitor", "none", *serials,
                "-icount", "shift=0", "-semihosting-config", "enable=on,target=native"]
     if board.cpu.family == "riscv":
         command += ["-bios", "none"]  # bare metal at the start of RAM, no OpenSBI
