@@ -382,10 +382,10 @@ class SqliteStore(Store):
             cursor.execute("BEGIN IMMEDIATE" if exclusive else "BEGIN")
             try:
                 yield cursor
-            except BaseException:
+                connection.commit()
+            except BaseException:  # a failed commit too: never leave a transaction open
                 connection.rollback()
                 raise
-            connection.commit()
         except sqlite3.OperationalError as exc:
             raise StoreUnavailableError(f"SQLite database {self.path}: {exc}") from None
         except sqlite3.DatabaseError as exc:
