@@ -1,5 +1,5 @@
 /* Arm CMSDK APB UART (MPS2/MPS3 FPGA images, QEMU mps2 and mps3 machines): register-level, RX interrupt.
-   Registers: DATA 0x00, STATE 0x04 (bit0 TX full), CTRL 0x08 (bit0 TX en, bit1 RX en,
+   Registers: DATA 0x00, STATE 0x04 (bit0 TX full, bit1 RX full, bit3 RX overrun), CTRL 0x08 (bit0 TX en, bit1 RX en,
    bit3 RX irq en), INTSTATUS/INTCLEAR 0x0C (bit1 RX), BAUDDIV 0x10 (>= 16). */
 #include "tl_board.h"
 #include "tl_hal.h"
@@ -12,6 +12,8 @@
 #define UART_BAUDDIV TL_REG32(TL_CONSOLE_BASE + 0x10u)
 
 #define STATE_TX_FULL 0x1u
+#define STATE_RX_FULL 0x2u
+#define STATE_RX_OVERRUN 0x8u
 #define CTRL_TX_EN 0x1u
 #define CTRL_RX_EN 0x2u
 #define CTRL_RX_IRQ_EN 0x8u
@@ -26,8 +28,11 @@ void tl_console_init(void) {
 
 void tl_console_irq_handler(void) {
   UART_INT = INT_RX; /* clear first: a byte arriving while we read raises it again */
-  while (UART_STATE & 0x2u) {
+  while (UART_STATE & STATE_RX_FULL) {
     tl_hal_rx_push((uint8_t)UART_DATA);
+  }
+  if (UART_STATE & STATE_RX_OVERRUN) {
+    UART_STATE = STATE_RX_OVERRUN; /* write-one-to-clear; the lost byte is gone either way */
   }
 }
 
