@@ -55,7 +55,7 @@ def test_emulate_prints_url_boot_lines_arrive_and_signal_stops_qemu(netduino_pro
         url = process.stdout.readline().strip()
         assert url.startswith("socket://127.0.0.1:")
         status = process.stderr.readline()
-        qemu_pid = int(re.search(r"\(pid (\d+)\)", status).group(1))
+        qemu_pid = int(re.search(r"\(pid (\d+),", status).group(1))
         identity, selftest = _read_lines(url, 2)
         assert identity.startswith(f"TL-IDENTITY board=qemu_netduinoplus2 runtime=")
         assert f" hash={netduino_project.model_hash} " in identity
@@ -63,7 +63,7 @@ def test_emulate_prints_url_boot_lines_arrive_and_signal_stops_qemu(netduino_pro
 
         process.send_signal(stop_signal)
         assert process.wait(timeout=30) == 0
-        assert "stopping qemu" in process.stderr.read()
+        assert "stopped qemu" in process.stderr.read()
         assert _gone(qemu_pid)
     finally:
         if process.poll() is None:

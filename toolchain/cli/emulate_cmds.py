@@ -27,14 +27,15 @@ def emulate(project_dir: Path, emulator: str | None, env_name: str | None, port:
     project = load_project(project_dir)
     emulator = emulator or default_emulator(project)
     _stop_on_sigterm()
-    with start_emulator(project, emulator, env=env_name, port=port) as session:
-        click.echo(session.url)
-        click.echo(f"{emulator} running {project.board.id} (pid {session.pid}); Ctrl-C stops it", err=True)
-        try:
+    try:
+        with start_emulator(project, emulator, env=env_name, port=port) as session:  # stopped however it ends
+            click.echo(session.url)
+            click.echo(f"{emulator} running {project.board.id} (pid {session.pid}, log {session.log_path}); "
+                       "Ctrl-C stops it", err=True)
             code = session.process.wait()
-        except KeyboardInterrupt:
-            click.echo(f"stopping {emulator}", err=True)
-            return
+    except KeyboardInterrupt:
+        click.echo(f"stopped {emulator}", err=True)
+        return
     raise click.ClickException(f"{emulator} exited by itself with code {code}")
 
 
