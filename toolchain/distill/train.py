@@ -86,7 +86,7 @@ def predict_logits(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
 
     names = {layer.name for layer in model.layers}
     if "logits" in names:
-        model = keras.Model(model.inputs, model.get_layer("logits").output)
+        model = keras.Model(model.input, model.get_layer("logits").output)
         return np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float32)
     out = np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float32)
     is_probability = np.all(out >= 0) and np.allclose(out.sum(axis=1), 1.0, atol=1e-3)
@@ -115,7 +115,7 @@ def _fit(model, x, targets, num_classes, temperature, alpha, settings: TrainSett
     import keras
     from keras import ops
 
-    trainable = keras.Model(model.inputs, model.get_layer("logits").output)
+    trainable = keras.Model(model.input, model.get_layer("logits").output)
 
     def distillation_loss(y_true, logits):
         hard, soft = y_true[:, :num_classes], y_true[:, num_classes:]
@@ -134,6 +134,27 @@ def _fit(model, x, targets, num_classes, temperature, alpha, settings: TrainSett
     callbacks = [_epoch_lines(what, settings.epochs, progress)] if progress else []
     trainable.fit(x, targets, batch_size=settings.batch_size, epochs=settings.epochs, shuffle=True,
                   verbose=0, callbacks=callbacks)
+    recalibrate_batchnorm(model, x)
+
+
+def recalibrate_batchnorm(model, x: np.ndarray, max_samples: int = 1024) -> None:
+    """Set every BatchNormalization's moving statistics to the exact statistics of the final weights.
+
+    The moving averages trail the weights: after a short training run they describe an earlier network,
+    and the model then predicts far worse than it trained (down to chance). Recomputing them layer by
+    layer, front to back, on training data makes inference (and the folded int8 model) match training.
+    """
+    import keras
+
+    x = x[:max_samples]
+    for layer in model.layers:
+        if not isinstance(layer, keras.layers.BatchNormalization):
+            continue
+        # an eager call: predict() would trace a new graph for every prefix model, seconds each
+        features = np.asarray(keras.Model(model.input, layer.input)(x, training=False))
+        axes = tuple(range(features.ndim - 1))
+        layer.moving_mean.assign(features.mean(axis=axes))
+        layer.moving_variance.assign(features.var(axis=axes))
 
 
 def _epoch_lines(what: str, epochs: int, progress: Progress):
