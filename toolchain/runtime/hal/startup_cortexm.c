@@ -7,8 +7,15 @@
 
 extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
 void tl_firmware_run(void); /* the portable core's entry, never returns */
+int main(void);
 
 typedef void (*tl_vector)(void);
+
+/* A conventional main, so toolchains that link a C runtime start-up object still resolve it. */
+int main(void) {
+  tl_firmware_run();
+  return 0;
+}
 
 void tl_reset_handler(void);
 void tl_default_handler(void);
@@ -29,7 +36,7 @@ void tl_reset_handler(void) {
 #endif
   memcpy(&_sdata, &_sidata, (size_t)((uintptr_t)&_edata - (uintptr_t)&_sdata));
   memset(&_sbss, 0, (size_t)((uintptr_t)&_ebss - (uintptr_t)&_sbss));
-  tl_firmware_run();
+  main();
   for (;;) {
   }
 }
