@@ -169,3 +169,19 @@ def test_bad_settings_fail_with_one_line(tmp_path):
     unusable = run_cli("aggregator", "stats", "--db", str(not_db), check=False)
     assert unusable.returncode == 2
     assert unusable.stderr == f"error: cannot open SQLite database {not_db}: file is not a database\n"
+
+
+def test_migrations_are_recorded_and_a_newer_schema_is_refused(tmp_path):
+    from toolchain.aggregator.errors import AggregatorError
+    from toolchain.aggregator.store import open_store
+
+    db = tmp_path / "versions.db"
+    open_store(str(db)).close()
+    open_store(f"sqlite://{db}").close()  # reopening applies nothing twice
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT version, description FROM schema_migrations").fetchall() == [
+            (1, "devices and results")]
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        connection.execute("INSERT INTO schema_migrations VALUES (99, 'from the future', 0)")
+    with pytest.raises(AggregatorError, match="schema is version 99, newer than this tinylarge knows"):
+        open_store(str(db))

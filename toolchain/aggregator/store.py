@@ -103,7 +103,11 @@ def open_store(url: str) -> "Store":
         store = SqliteStore(Path(url.removeprefix("file://")).expanduser())
     else:
         raise AggregatorError(f"unsupported database URL {url!r}: use a file path, sqlite:///PATH or postgresql://...")
-    store.migrate()
+    try:
+        store.migrate()
+    except BaseException:
+        store.close()
+        raise
     return store
 
 
