@@ -175,3 +175,15 @@ def test_renode_boards_build_offline_and_disco_runs_on_the_f405_model(builder, m
     identity, selftest = boot_lines("disco_f407vg", disco.elf_path())  # USART2 = QEMU's second UART
     assert identity.startswith("TL-IDENTITY board=disco_f407vg ") and " counter=cycles " in identity
     assert selftest == "TL-SELFTEST PASS 0 cycles"  # DWT->CYCCNT reads 0 under QEMU; real parts count
+
+
+def test_a_model_that_does_not_fit_is_refused_with_the_numbers(builder, resnet_model, tmp_path):
+    board = load_board("qemu_mps2_an386")
+    small = board.model_copy(update={"memory": board.memory.model_copy(update={"ram_bytes": 32768})})
+    project = generate_project(resnet_model, small, tmp_path / "small")
+    result = builder.run("build", str(project.directory))
+    assert result.returncode == 3, result.stdout + result.stderr
+    message = result.stderr.strip()
+    assert message.startswith("error: pretrainedResnet_quant does not fit qemu_mps2_an386 (flash 4,194,304 B, "
+                              "RAM 32,768 B): ")
+    assert re.search(r"region `RAM' overflowed by \d+ bytes", message) and len(message.splitlines()) == 1
