@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from toolchain.aggregator.auth import DeviceAuthenticator, Forbidden, Unauthorized
 from toolchain.aggregator.errors import AggregatorError, StoreUnavailableError
 from toolchain.aggregator.ingest import DEFAULT_THRESHOLD, Cascade, prepare_rows
-from toolchain.aggregator.models import MAX_BODY_BYTES, BatchRejected, ResultBatch, parse_batch
+from toolchain.aggregator.models import MAX_BODY_BYTES, BatchRejected, parse_batch
 from toolchain.aggregator.store import Store, open_store
 from toolchain.aggregator.teacher import load_teacher
 
@@ -101,9 +101,7 @@ def _add_api(app: FastAPI, store: Store, cascade: Cascade | None, config: Servic
     async def post_results(request: Request) -> dict:
         device = await run_in_threadpool(auth.device_for, request.headers.get("authorization"))
         body = await _read_limited_body(request, config.max_body_bytes)
-        batch = parse_batch(body)
-        auth.require_same_device(device, batch.device)
-        return await run_in_threadpool(_ingest, store, batch, cascade)
+        return await run_in_threadpool(_ingest, store, device, body, cascade)
 
     @app.get("/v1/stats")
     async def get_stats() -> dict:
@@ -126,8 +124,11 @@ def _add_api(app: FastAPI, store: Store, cascade: Cascade | None, config: Servic
                 "teacher": cascade.teacher.name if cascade else None}
 
 
-def _ingest(store: Store, batch: ResultBatch, cascade: Cascade | None) -> dict:
-    """Judge, escalate and store one batch (one worker thread, one transaction)."""
+def _ingest(store: Store, token_device: str, body: bytes, cascade: Cascade | None) -> dict:
+    """Validate, judge, escalate and store one batch: in a worker thread (parsing a large body
+    must not stall the event loop), in one transaction."""
+    batch = parse_batch(body)
+    DeviceAuthenticator.require_same_device(token_device, batch.device)
     rows = prepare_rows(batch, cascade)
     new_seqs = set(store.insert_results(batch.device, batch.session, rows))
     return {"accepted": len(new_seqs), "duplicates": len(rows) - len(new_seqs),
