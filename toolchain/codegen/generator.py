@@ -207,6 +207,9 @@ def generate_c(graph: Graph, plan: MemoryPlan | None = None, target: str | None 
         "name": _c_string(graph.name), "hash": graph.model_hash, "arena_bytes": plan.arena_bytes,
         "inputs": [_io_info(t, plan.offsets[t.index]) for t in graph.input_tensors],
         "outputs": [_io_info(t, plan.offsets[t.index]) for t in graph.output_tensors],
+        # sizes the HIL protocol's static buffers (toolchain/runtime/protocol/tl_protocol.c)
+        "input_bytes_total": sum(t.nbytes for t in graph.input_tensors),
+        "output_bytes_total": sum(t.nbytes for t in graph.output_tensors),
         "operators": operators, "headers": headers,
         "weights": [emitter.weights[s] for s in sorted(emitter.weights, key=_symbol_order)],
         "uses_memmove": any(o["statement"] and o["statement"].startswith(("memmove", "memcpy")) for o in operators),
