@@ -12,9 +12,12 @@ sender retries; nothing is acknowledged before its transaction has committed.
 from __future__ import annotations
 
 import socket
+import threading
+import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
@@ -103,9 +106,11 @@ def _add_api(app: FastAPI, store: Store, cascade: Cascade | None, config: Servic
         body = await _read_limited_body(request, config.max_body_bytes)
         return await run_in_threadpool(_ingest, store, device, body, cascade)
 
+    stats_cache = _StatsCache(store.stats)
+
     @app.get("/v1/stats")
     async def get_stats() -> dict:
-        stats = await run_in_threadpool(store.stats)
+        stats = dict(await run_in_threadpool(stats_cache.get))
         stats["teacher"] = cascade.teacher.name if cascade else None
         stats["threshold"] = cascade.threshold if cascade else None
         return stats
@@ -122,6 +127,27 @@ def _add_api(app: FastAPI, store: Store, cascade: Cascade | None, config: Servic
         version = await run_in_threadpool(store.schema_version)
         return {"status": "ok", "store": repr(store), "schema_version": version,
                 "teacher": cascade.teacher.name if cascade else None}
+
+
+class _StatsCache:
+    """/v1/stats scans every stored result. Compute it once at a time however many dashboards
+    poll, and reuse an answer for twice as long as it took to compute: a small store is always
+    fresh, a store of millions of rows is not rescanned back to back."""
+
+    def __init__(self, compute: Callable[[], dict]) -> None:
+        self._compute = compute
+        self._lock = threading.Lock()
+        self._value: dict | None = None
+        self._expires = 0.0
+
+    def get(self) -> dict:
+        with self._lock:
+            now = time.monotonic()
+            if self._value is None or now >= self._expires:
+                self._value = self._compute()
+                finished = time.monotonic()
+                self._expires = finished + 2 * (finished - now)
+            return self._value
 
 
 def _ingest(store: Store, token_device: str, body: bytes, cascade: Cascade | None) -> dict:
