@@ -110,7 +110,7 @@ class _Emitter:
     def operator(self, op_index: int, op_name: str, kernel: Kernel, call: KernelCall) -> dict:
         comment = _comment(f"operator {op_index}: {op_name}")
         if call.in_place_of_input:
-            return {"comment": comment, "params": None, "statement": self.shape_only(call)}
+            return {"index": op_index, "comment": comment, "params": None, "statement": self.shape_only(call)}
         params_symbol = f"tl_op{op_index}_params"
         params = (f"static const {kernel.function}_params {params_symbol} = "
                   f"{self.value(op_index, call.params)};")
@@ -119,7 +119,8 @@ class _Emitter:
         args += [self.tensor_pointer(i, writable=True) for i in call.outputs]
         if call.scratch_bytes > 0:
             args.append(f"(void *)(tl_arena + {self.plan.scratch_offsets[op_index]})")
-        return {"comment": comment, "params": params, "statement": f"{kernel.function}({', '.join(args)});"}
+        return {"index": op_index, "comment": comment, "params": params,
+                "statement": f"{kernel.function}({', '.join(args)});"}
 
     def shape_only(self, call: KernelCall) -> str | None:
         src, dst = call.inputs[0], call.outputs[0]

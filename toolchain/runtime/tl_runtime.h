@@ -17,6 +17,16 @@
 
 #define TL_MAX_RANK 6
 
+/* Per-operator profiling: build with -DTL_PROFILE and define tl_profile_mark(); the generated
+   tl_model_invoke() calls it before each operator (its index) and once after the last one (the
+   operator count). Without TL_PROFILE the marks compile to nothing. */
+#ifdef TL_PROFILE
+void tl_profile_mark(int op_index);
+#define TL_PROFILE_OP(op_index) tl_profile_mark(op_index)
+#else
+#define TL_PROFILE_OP(op_index) ((void)0)
+#endif
+
 /* TFLite TensorType codes (the .tflite schema's numbering). */
 enum {
   TL_DTYPE_FLOAT32 = 0,
