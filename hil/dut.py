@@ -39,13 +39,17 @@ class _DeviceReset(Exception):
     """Internal: the device booted again in the middle of a transaction."""
 
 
+class _DeviceLostState(Exception):
+    """Internal: the device no longer holds this request's inputs or result."""
+
+
 @dataclass
 class DutStats:
     retransmits: int = 0
     bad_frames_in: int = 0     # frames from the device that failed COBS/CRC
     bad_frames_out: int = 0    # device reported a frame from us failed its checks
-    resets: int = 0            # device reboots seen during the session
-    restarts: int = 0          # inferences restarted from the first chunk
+    resets: int = 0            # device reboots seen (boot IDENTITY) during the session
+    restarts: int = 0          # inferences reloaded because the device had lost their inputs
     replays: int = 0           # RESULTs answered from the device's cache (not run again)
     inferences: int = 0
     reconnects: int = 0
@@ -77,17 +81,16 @@ class _Request:
 
 @dataclass
 class _Timeouts:
-    response: float = 0.5     # any answer except RESULT-after-RUN
-    run: float = 30.0         # until the first inference has been timed
+    response: float = 0.5     # first wait for an answer (doubles on every retransmit)
     attempts: int = 12        # transmissions of one frame before giving up
     reconnect: float = 30.0   # how long a closed link may take to come back
 
 
 class Dut:
-    def __init__(self, link: Link, *, response_timeout: float = 0.5, run_timeout: float = 30.0,
-                 attempts: int = 12, reconnect_timeout: float = 30.0) -> None:
+    def __init__(self, link: Link, *, response_timeout: float = 0.5, attempts: int = 12,
+                 reconnect_timeout: float = 30.0) -> None:
         self.link = link
-        self.timeouts = _Timeouts(response_timeout, run_timeout, attempts, reconnect_timeout)
+        self.timeouts = _Timeouts(response_timeout, attempts, reconnect_timeout)
         self.stats = DutStats()
         self.logs: list[tuple[int, str]] = []
         self._decoder = P.FrameDecoder()
@@ -97,7 +100,7 @@ class Dut:
         self._request_id = secrets.randbits(31) + 1  # never collides with a previous host's ids
         self._session = secrets.randbits(32) | 1
         self._identity: P.Identity | None = None
-        self._run_timeout_learned: float | None = None
+        self._slowest_run = 0.0  # seconds from RUN to RESULT without a retransmit
 
     # ---- boot text ----
     def expect_line(self, pattern: str | re.Pattern, timeout: float = 10.0) -> re.Match:
@@ -148,12 +151,13 @@ class Dut:
                 counter, data = self._try_infer(identity, request, tensors)
                 break
             except _DeviceReset:
+                self.stats.resets += 1
+                self.identity(refresh=True)
+            except _DeviceLostState:
                 self.stats.restarts += 1
-                self._after_reset()
         else:
             raise DeviceTimeout(f"inference {request} restarted {self.timeouts.attempts} times without a result")
         wall = time.monotonic() - started
-        self._learn_run_time(wall)
         self.stats.inferences += 1
         return Inference(_split_outputs(identity, data), counter, identity.counter_unit, request, wall)
 
@@ -169,6 +173,9 @@ class Dut:
         answers = self._transact(loads + [run], window=identity.rx_window)
         for load, answer in zip(loads, answers):
             _check_ack(load, _expect(answer, P.ACK))
+        if _is_error(answers[-1], P.ERR_NOT_LOADED):
+            # The RUN overtook a LOAD that was being retransmitted; all chunks are acked now.
+            answers[-1] = self._transact([_Request(P.RUN, P.run_payload(request), timeout=self._run_timeout())])[0]
         first = self._result_or_restart(answers[-1], request)
         if first.total != identity.output_bytes:
             raise P.ProtocolError(f"RESULT holds {first.total} bytes, the identity promised {identity.output_bytes}")
@@ -187,27 +194,21 @@ class Dut:
         if answer.type == P.ERROR:
             err = P.parse_error(answer.payload)
             if err.code in (P.ERR_NOT_LOADED, P.ERR_NO_RESULT):
-                raise _DeviceReset()  # the device lost its state: a reset whose boot frame we missed
+                raise _DeviceLostState()  # a reset whose boot frame was lost: load everything again
             raise DeviceError(f"device error {err.name} for request {err.request}: {err.text}")
         result = P.parse_result(_expect(answer, P.RESULT).payload)
         if result.request != request:
             raise P.ProtocolError(f"RESULT for request {result.request}, expected {request}")
         return result
 
-    def _after_reset(self) -> None:
-        self.stats.resets += 1
-        self.identity(refresh=True)
-
     def _run_timeout(self) -> float:
-        if self._run_timeout_learned is None:
-            return self.timeouts.run
-        return self._run_timeout_learned
+        return max(self.timeouts.response, 2.0 * self._slowest_run)
 
-    def _learn_run_time(self, wall: float) -> None:
-        # A generous multiple of the slowest inference seen: retransmits come soon after a loss,
-        # yet a slow inference is not mistaken for one.
-        candidate = max(1.0, 4.0 * wall)
-        self._run_timeout_learned = max(candidate, self._run_timeout_learned or 0.0)
+    def _timeout_of(self, req: _Request) -> float:
+        # Exponential back-off: a lost frame is retried soon, a slow device (a long inference,
+        # a reboot) gets ever more time. Retransmits are harmless: every request is idempotent.
+        cap = _RUN_BACKOFF_CAP if req.type == P.RUN else _BACKOFF_CAP
+        return min(req.timeout * 2 ** max(0, req.tries - 1), cap)
 
     def _next_seq(self) -> int:
         self._seq = self._seq % 0xFFFE + 1  # 1..0xFFFE: 0 is boot/log, 0xFFFF device-side errors
@@ -260,16 +261,21 @@ class Dut:
                 in_flight += len(req.wire)
             now = time.monotonic()
             for req in sorted(waiting.values(), key=lambda r: r.sent_at):
-                if now - req.sent_at >= req.timeout:
+                if now - req.sent_at >= self._timeout_of(req):
                     if req.tries >= self.timeouts.attempts:
                         raise DeviceTimeout(f"no answer to {P.TYPE_NAMES[req.type]} after {req.tries} attempts"
                                             f" on {self.link.url}")
                     self.stats.retransmits += 1
                     self._send(req)
-            next_due = min(r.sent_at + r.timeout for r in waiting.values())
+            next_due = min(r.sent_at + self._timeout_of(r) for r in waiting.values())
+            bad_before = self.stats.bad_frames_in
             frames, self._backlog = self._backlog + self._receive(max(0.0, min(next_due - time.monotonic(), 0.2))), []
             for frame in frames:
                 self._dispatch(frame, waiting, expect_boot)
+            if self.stats.bad_frames_in > bad_before and waiting:
+                # A garbled frame arrived: most likely the answer to the oldest open request.
+                self.stats.retransmits += 1
+                self._send(min(waiting.values(), key=lambda r: r.sent_at))
         return [req.answer for req in requests]
 
     def _dispatch(self, frame: P.Frame, waiting: dict, expect_boot: bool) -> None:
@@ -295,8 +301,17 @@ class Dut:
             waiting[frame.seq] = req
             return
         req.answer = frame
+        if req.type == P.RUN and req.tries == 1:
+            self._slowest_run = max(self._slowest_run, time.monotonic() - req.sent_at)
+        # The device answers in order: an unanswered frame sent before this one was lost (or its
+        # answer was). Send it again now rather than at its timeout.
+        for earlier in [r for r in waiting.values() if r.sent_at < req.sent_at]:
+            self.stats.retransmits += 1
+            self._send(earlier)
 
 
+_BACKOFF_CAP = 4.0
+_RUN_BACKOFF_CAP = 60.0
 _ANSWER_TYPE = {P.HELLO: P.IDENTITY, P.LOAD: P.ACK, P.RUN: P.RESULT, P.READ: P.RESULT}
 
 
@@ -307,6 +322,10 @@ def _expect(frame: P.Frame, frame_type: int) -> P.Frame:
     if frame.type != frame_type:
         raise P.ProtocolError(f"expected {P.TYPE_NAMES[frame_type]}, got {frame.name}")
     return frame
+
+
+def _is_error(frame: P.Frame, code: int) -> bool:
+    return frame.type == P.ERROR and P.parse_error(frame.payload).code == code
 
 
 def _check_ack(load: _Request, ack_frame: P.Frame) -> None:
