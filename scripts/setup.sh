@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(gcc gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm qemu-system-misc
-  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf chromium postgresql python3-venv)
+  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf chromium postgresql python3-venv gdb-multiarch)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
