@@ -50,6 +50,7 @@ def _exhaustive_unary_cases():
             cases.append((f"REQUANTIZE-int16/{label}",
                           unary("QUANTIZE", "int8", "int16", iq, q(out_scale / 200, 0)), [ALL_INT8]))
             cases.append((f"DEQUANTIZE/{label}", unary("DEQUANTIZE", "int8", "float32", iq, None), [ALL_INT8]))
+            cases.append((f"HARD_SWISH/{label}", unary("HARD_SWISH", "int8", "int8", iq, oq), [ALL_INT8]))
     return cases
 
 

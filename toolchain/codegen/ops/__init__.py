@@ -21,6 +21,7 @@ _MODULE_NAMES = (
     "tanh",
     "relu",
     "leaky_relu",
+    "hard_swish",
     "reshape",
     "softmax",
 )
