@@ -44,8 +44,9 @@ def _register() -> None:
     from toolchain.cli import distill_cmds
     from toolchain.cli import emulate_cmds
     from toolchain.cli import firmware_cmds
+    from toolchain.cli import hil_cmds
 
-    for module in (model_cmds, aggregator_cmds, codegen_cmds, distill_cmds, emulate_cmds, firmware_cmds):
+    for module in (model_cmds, aggregator_cmds, codegen_cmds, distill_cmds, emulate_cmds, firmware_cmds, hil_cmds):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -1,0 +1,117 @@
+"""`flash --method emulator`: the ELF goes into a QEMU started empty and paused (`-S`), through
+QEMU's GDB server, exactly as a debug probe would write a board's flash; then the core is reset
+(it fetches SP/PC from the freshly written vector table) and runs. This is the CI stand-in for
+flashing real hardware."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from toolchain.emulators.qemu import QemuError, QemuSession, qemu_command
+from toolchain.emulators.renode import free_local_port, is_listening
+from toolchain.errors import ToolchainError
+
+GDB_CANDIDATES = {"arm": ("arm-none-eabi-gdb", "gdb-multiarch"), "riscv": ("riscv64-unknown-elf-gdb", "gdb-multiarch")}
+
+
+class EmulatorFlashError(ToolchainError):
+    """No GDB for the core, or GDB could not load the ELF into the emulator."""
+
+
+def find_gdb(family: str) -> str:
+    for name in GDB_CANDIDATES.get(family, ("gdb-multiarch",)):
+        path = shutil.which(name)
+        if path:
+            return path
+    raise EmulatorFlashError(f"no GDB for {family} found ({' or '.join(GDB_CANDIDATES.get(family, ('gdb-multiarch',)))});"
+                             " install gdb-multiarch (scripts/setup.sh does)")
+
+
+def gdb_load(elf: Path, gdb_address: str, family: str, timeout: float = 60.0) -> str:
+    """Loads `elf` through the GDB server at host:port, resets the core and lets it run.
+    Returns GDB's output (sections and bytes written)."""
+    command = [find_gdb(family), "-nx", "-batch", "-ex", "set confirm off", "-ex", f"target remote {gdb_address}",
+               "-ex", "load", "-ex", "monitor system_reset", "-ex", "detach", str(elf)]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise EmulatorFlashError(f"GDB did not finish loading {elf.name} into {gdb_address} within {timeout:.0f} s") from None
+    output = result.stdout + result.stderr
+    if result.returncode != 0 or "Start address" not in output or "Transfer rate" not in output:
+        raise EmulatorFlashError(f"GDB could not load {elf.name} into {gdb_address}: {output.strip()[-400:]}")
+    return output
+
+
+def start_paused_qemu(board, elf: Path, *, startup_timeout: float = 20.0) -> tuple[QemuSession, str]:
+    """QEMU with no program, paused, GDB server on a free port and the UART on a socket
+    (`wait=on`: connect the UART before loading). Returns the session and the GDB address."""
+    uart_port, gdb_port = free_local_port(), free_local_port()
+    command = qemu_command(board, elf, uart_port)
+    command = command[:command.index("-kernel")] + ["-S", "-gdb", f"tcp:127.0.0.1:{gdb_port}"]
+    if shutil.which(command[0]) is None:
+        raise QemuError(f"{command[0]} not found on PATH (apt-get install qemu-system-arm qemu-system-misc)")
+    log_path = Path(tempfile.mkdtemp(prefix="tinylarge-qemu-gdb-")) / "qemu.log"
+    log_file = open(log_path, "wb")
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT)
+    session = QemuSession(process, uart_port, log_path, command, log_file)
+    deadline = time.monotonic() + startup_timeout
+    while not is_listening(uart_port):
+        if not session.alive() or time.monotonic() >= deadline:
+            session.stop()
+            raise QemuError(f"QEMU did not open its UART socket: {session.log_text().strip()[-400:]}")
+        time.sleep(0.05)
+    return session, f"127.0.0.1:{gdb_port}"
+
+
+def wait_for_gdb_server(session: QemuSession, address: str, timeout: float = 20.0) -> None:
+    """QEMU opens its GDB server only after the UART client has connected (wait=on)."""
+    port = int(address.rsplit(":", 1)[1])
+    deadline = time.monotonic() + timeout
+    while not is_listening(port):
+        if not session.alive() or time.monotonic() >= deadline:
+            raise QemuError(f"QEMU's GDB server on {address} did not come up: {session.log_text().strip()[-400:]}")
+        time.sleep(0.05)
+
+
+class FlashedEmulator:
+    """A QEMU the ELF was loaded into through GDB; `link` is its open UART. Same shape as the
+    emulator sessions (`url`, `stop()`)."""
+
+    def __init__(self, session: QemuSession, link, gdb_output: str) -> None:
+        self.session, self.link, self.gdb_output = session, link, gdb_output
+
+    @property
+    def url(self) -> str:
+        return self.session.url
+
+    def stop(self) -> None:
+        self.link.close()
+        self.session.stop()
+
+
+def start_emulator_via_gdb(project, emulator: str = "qemu", env: str | None = None) -> FlashedEmulator:
+    """Starts the board's QEMU empty, connects the UART, loads the project's ELF through GDB."""
+    from hil.link import open_link
+
+    if emulator != "qemu":
+        raise EmulatorFlashError(f"flashing through GDB is implemented for QEMU; {emulator} loads the ELF "
+                                 "from its own script (run without --flash)")
+    elf = project.elf_path(env)
+    if not elf.is_file():
+        raise EmulatorFlashError(f"firmware ELF {elf} does not exist (run `tinylarge build` first)")
+    session, gdb_address = start_paused_qemu(project.board, elf)
+    try:
+        link = open_link(session.url)
+        try:
+            wait_for_gdb_server(session, gdb_address)
+            output = gdb_load(elf, gdb_address, project.board.cpu.family)
+        except BaseException:
+            link.close()
+            raise
+    except BaseException:
+        session.stop()
+        raise
+    return FlashedEmulator(session, link, output)
