@@ -75,8 +75,8 @@ def test_resc_creates_machine_loads_elf_and_exposes_uart_without_telnet(board_id
         "$port ?= 3456",
         "mach create $name",
         f"machine LoadPlatformDescription @{platform}",
-        'emulation CreateServerSocketTerminal $port "console" false',  # false: no telnet negotiation bytes
-        f"connector Connect {uart} console",
+        'emulation CreateServerSocketTerminal $port "term" false',  # false: no telnet negotiation bytes
+        f"connector Connect {uart} term",
         "macro reset",
         "sysbus LoadELF $elf",
         f"sysbus.cpu VectorTableOffset 0x{memory.flash_origin:08X}",

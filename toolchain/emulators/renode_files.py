@@ -18,7 +18,7 @@ from toolchain.boards import Board
 
 RENODE_DIR = "renode"  # inside the generated project
 DEFAULT_SOCKET_PORT = 3456  # the .resc default when started by hand; runners always pass $port
-TERMINAL_NAME = "console"
+TERMINAL_NAME = "term"  # the name the local Renode 1.16 trial used (ENVIRONMENT.md)
 # Virtual seconds for boot + self-test; the firmware sleeps in wfi while idle, so this is generous.
 BOOT_TIMEOUT_S = 60
 
