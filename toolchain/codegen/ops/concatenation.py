@@ -16,7 +16,15 @@ def build(graph: Graph, op: Operator) -> KernelCall:
     if not 1 <= len(inputs) <= MAX_INPUTS:
         raise UnsupportedError(f"operator {op.index} CONCATENATION: {len(inputs)} inputs (at most {MAX_INPUTS})")
     if op.options.get("fused_activation_function", "NONE") != "NONE":
-        raise UnsupportedError(f"operator {op.index} CONCATENATION: fused activations are not supported")
+        raise UnsupportedError(f"operator {op.index} CONCATENATION: fused activations are not supported "
+                               f"(TFLM rejects them too)")
+    if out.dtype in ("int8", "int16"):
+        for t in inputs:
+            # bytes are copied, never rescaled: TFLM rejects differing quantization
+            if t.quant is None or out.quant is None or t.quant.scale[0] != out.quant.scale[0] \
+                    or t.quant.zero_point[0] != out.quant.zero_point[0]:
+                raise UnsupportedError(f"operator {op.index} CONCATENATION: input {t.index} quantization differs "
+                                       f"from the output's (TFLM rejects this too)")
     rank = len(out.shape)
     axis = int(op.options.get("axis", 0))
     axis = axis + rank if axis < 0 else axis

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from toolchain.codegen.kernel_table import Float32, Kernel, KernelCall
-from toolchain.codegen.params import activation_range_float, activation_range_quantized, fused_activation, window
+from toolchain.codegen.params import (activation_range_float, activation_range_quantized, f32, fused_activation,
+                                      scale_of, window, zero_point_of)
+from toolchain.errors import UnsupportedError
 from toolchain.model.graph import Graph, Operator
 
 
@@ -12,9 +14,11 @@ def _window(graph: Graph, op: Operator) -> dict:
 
 
 def build_int8(graph: Graph, op: Operator) -> KernelCall:
-    out = graph.tensors[op.outputs[0]]
-    # Like TFLM: raw input values are compared and never rescaled (converters give input and output
-    # one quantization); only the activation clamp uses the output's.
+    inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+    # Raw input values are compared and never rescaled, so TFLM demands one quantization.
+    if abs(float(f32(scale_of(inp))) - float(f32(scale_of(out)))) > 1e-6 or zero_point_of(inp) != zero_point_of(out):
+        raise UnsupportedError(f"operator {op.index} MAX_POOL_2D: input and output quantization differ "
+                               f"(TFLM rejects this too)")
     act_min, act_max = activation_range_quantized(fused_activation(op), out)
     return KernelCall(params={"win": _window(graph, op), "act_min": act_min, "act_max": act_max},
                       inputs=(op.inputs[0],), outputs=(op.outputs[0],))

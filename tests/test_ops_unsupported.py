@@ -1,0 +1,64 @@
+"""Models TFLM refuses are refused by the code generator too: reported per operator before any
+file is written (UnsupportedError, exit code 2), never silently given different numbers."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from opmodels import GraphBuilder
+from toolchain.codegen import generate_c, unsupported_ops
+from toolchain.errors import ModelError, UnsupportedError
+from toolchain.model.graph import Quantization
+from toolchain.model.writer import serialize_model
+from toolchain.reference import reference_outputs
+
+
+def q(scale: float, zero_point: int) -> Quantization:
+    return Quantization(scale=(scale,), zero_point=(zero_point,))
+
+
+def concat_mixed_quantization():
+    b = GraphBuilder()
+    x1, x2 = b.tensor((1, 4), "int8", q(0.1, 3)), b.tensor((1, 3), "int8", q(0.05, -20))
+    y = b.tensor((1, 7), "int8", q(0.1, 3))
+    b.op("CONCATENATION", (x1, x2), (y,), {"axis": 1, "fused_activation_function": "NONE"})
+    return b.graph((x1, x2), (y,)), "quantization differs"
+
+
+def concat_fused_relu():
+    b = GraphBuilder()
+    x = b.tensor((1, 4), "float32")
+    y = b.tensor((1, 8), "float32")
+    b.op("CONCATENATION", (x, x), (y,), {"axis": 1, "fused_activation_function": "RELU"})
+    return b.graph((x,), (y,)), "fused activations"
+
+
+def max_pool_requantizing(zero_point_only: bool):
+    b = GraphBuilder()
+    x = b.tensor((1, 4, 4, 2), "int8", q(0.1, 3))
+    y = b.tensor((1, 2, 2, 2), "int8", q(0.1 if zero_point_only else 0.05, -20))
+    b.op("MAX_POOL_2D", (x,), (y,), {"padding": "VALID", "stride_w": 2, "stride_h": 2, "filter_width": 2,
+                                     "filter_height": 2, "fused_activation_function": "NONE"})
+    return b.graph((x,), (y,)), "quantization differ"
+
+
+CASES = {
+    "concat-mixed-quantization": concat_mixed_quantization,
+    "concat-fused-relu": concat_fused_relu,
+    "max-pool-scale": lambda: max_pool_requantizing(False),
+    "max-pool-zero-point": lambda: max_pool_requantizing(True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_refused_like_tflm(name):
+    graph, reason = CASES[name]()
+    problems = unsupported_ops(graph)
+    assert [(p["index"], p["op"]) for p in problems] == [(0, graph.operators[0].op)]
+    assert reason in problems[0]["reason"]
+    with pytest.raises(UnsupportedError) as caught:
+        generate_c(graph)
+    assert caught.value.exit_code == 2
+    inputs = [np.zeros((1, *t.shape), dtype=t.dtype) for t in graph.input_tensors]
+    with pytest.raises(ModelError, match="rejected|allocate"):
+        reference_outputs(serialize_model(graph), inputs)
