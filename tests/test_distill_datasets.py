@@ -204,3 +204,17 @@ def test_extra_data_that_does_not_fit_is_rejected(tmp_path):
     np.savez(tmp_path / "labels.npz", x=np.zeros((2, *train.sample_shape)), y=np.array([0, 9]))
     with pytest.raises(DatasetError, match=r"labels must lie in 0..4, found 0..9"):
         merge_extra(train, load_extra(tmp_path / "labels.npz", train.sample_shape))
+
+
+def test_empty_extra_export_merges_as_nothing(tmp_path):
+    train = split(load_dataset("synthetic:vibration:50", seed=0), 0.2, seed=0).train
+    np.savez(tmp_path / "none.npz", x=np.zeros((0,), dtype=np.float32), y=np.zeros((0,), dtype=np.int64))
+    merged = merge_extra(train, load_extra(tmp_path / "none.npz", train.sample_shape))
+    assert len(merged) == len(train)
+    np.testing.assert_array_equal(merged.x, train.x)
+
+
+def test_empty_data_set_is_rejected(tmp_path):
+    np.savez(tmp_path / "empty.npz", x=np.zeros((0, 3)), y=np.zeros((0,), dtype=np.int64))
+    with pytest.raises(DatasetError, match="empty.npz: no samples"):
+        load_dataset(str(tmp_path / "empty.npz"))

@@ -35,8 +35,6 @@ class Dataset:
     def __post_init__(self):
         if len(self.x) != len(self.y):
             raise DatasetError(f"{self.name}: {len(self.x)} samples but {len(self.y)} labels")
-        if len(self.y) == 0:
-            raise DatasetError(f"{self.name}: no samples")
 
     @property
     def sample_shape(self) -> tuple[int, ...]:
@@ -102,7 +100,7 @@ def merge_extra(train: Dataset, extra: Dataset) -> Dataset:
     if extra.sample_shape != train.sample_shape:
         raise DatasetError(f"{extra.name}: samples of shape {list(extra.sample_shape)} do not match "
                            f"the training data's {list(train.sample_shape)}")
-    if extra.y.min() < 0 or extra.y.max() >= train.num_classes:
+    if len(extra) and (extra.y.min() < 0 or extra.y.max() >= train.num_classes):
         raise DatasetError(f"{extra.name}: labels must lie in 0..{train.num_classes - 1}, "
                            f"found {int(extra.y.min())}..{int(extra.y.max())}")
     return Dataset(np.concatenate([train.x, extra.x]), np.concatenate([train.y, extra.y]),
@@ -110,7 +108,7 @@ def merge_extra(train: Dataset, extra: Dataset) -> Dataset:
 
 
 def load_extra(path: str | Path, sample_shape: tuple[int, ...]) -> Dataset:
-    """Read the aggregator's hard-example export: `x` and teacher labels `y`.
+    """Read the aggregator's hard-example export: `x` and teacher labels `y` (possibly empty).
 
     `x` may hold the samples as the device saw them: with a leading batch-1 axis, flattened, or as
     int8 with `input_scale` and `input_zero_point` arrays to turn them back into real values.
@@ -124,7 +122,9 @@ def load_extra(path: str | Path, sample_shape: tuple[int, ...]) -> Dataset:
         x = (x.astype(np.float32) - zero_point) * scale
     elif x.dtype.kind not in "fiu":
         raise DatasetError(f"{path}: x has dtype {x.dtype}, expected numbers")
-    if len(x) and x.shape[1:] != sample_shape:
+    if len(x) == 0:  # nothing was hard this round: an empty export merges as nothing
+        x = np.zeros((0, *sample_shape), dtype=np.float32)
+    elif x.shape[1:] != sample_shape:
         if int(np.prod(x.shape[1:])) != int(np.prod(sample_shape)):
             raise DatasetError(f"{path}: samples of shape {list(x.shape[1:])} do not match the "
                                f"training data's {list(sample_shape)}")
@@ -137,6 +137,8 @@ def load_extra(path: str | Path, sample_shape: tuple[int, ...]) -> Dataset:
 def load_npz(path: Path) -> Dataset:
     arrays = _read_npz(path)
     x = arrays["x"]
+    if len(x) == 0:
+        raise DatasetError(f"{path}: no samples")
     if x.dtype.kind not in "fiub":
         raise DatasetError(f"{path}: x has dtype {x.dtype}, expected numbers")
     if x.ndim < 2:
