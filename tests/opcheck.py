@@ -2,13 +2,14 @@
 
 TFLM runs every model of a batch in one child process (one interpreter start-up instead of one per
 model); the generated C is built for the host two models at a time (gcc runs in parallel threads).
-The first model of each batch can run as an AddressSanitizer + UBSan executable instead of ctypes.
+Chosen models (by default the first of a batch) run as AddressSanitizer + UBSan executables instead.
 """
 from __future__ import annotations
 
 import multiprocessing as mp
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -66,11 +67,13 @@ def run_c(graph: Graph, inputs: list[np.ndarray], sanitize: bool = False) -> lis
     return HostModel(graph, sanitize=sanitize).run(inputs)
 
 
-def compare(cases: list[tuple[str, Graph, list[np.ndarray]]], sanitize_first: bool = True) -> list[Outcome]:
-    """Run every (label, graph, inputs) through TFLM and through the generated C."""
+def compare(cases: list[tuple[str, Graph, list[np.ndarray]]],
+            sanitize: Callable[[int, str], bool] = lambda index, label: index == 0) -> list[Outcome]:
+    """Run every (label, graph, inputs) through TFLM and through the generated C; the cases
+    `sanitize(index, label)` picks (by default the first) run under ASan + UBSan."""
     wants = tflm_outputs([(serialize_model(g), x, len(g.outputs)) for _, g, x in cases])
     with ThreadPoolExecutor(2) as pool:
-        gots = list(pool.map(lambda item: run_c(item[1][1], item[1][2], sanitize_first and item[0] == 0),
+        gots = list(pool.map(lambda item: run_c(item[1][1], item[1][2], sanitize(item[0], item[1][0])),
                              enumerate(cases)))
     return [Outcome(label, g, w, o) for (label, g, _), w, o in zip(cases, wants, gots)]
 
