@@ -1,0 +1,183 @@
+"""HIL on QEMU: every shared model on two Cortex-M machines bit-exact with TFLM over 50 inputs,
+fault injection (flipped/dropped bytes, QEMU killed and restarted mid-run), flashing through QEMU's
+GDB server, the CLI's JSON/JUnit/exit codes, and the pytest plugin. Firmware is built once per
+(model, board) for the whole session."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hil.dut import Dut
+from hil.link import open_link
+from hil.proxy import FaultModel, LinkProxy
+from hil.runner import RunOptions, check_identity, prepare_inputs, run_project, run_samples
+from tests.conftest import SHARED_MODELS
+from toolchain.emulators.qemu import start_qemu
+from toolchain.firmware.build import build_project
+from toolchain.firmware.project import generate_project, load_project
+from toolchain.model.reader import read_model
+from toolchain.reference import reference_outputs
+
+pytestmark = pytest.mark.qemu
+
+HIL_BOARDS = ("qemu_mps2_an386", "qemu_netduinoplus2")
+TINYLARGE = Path(sys.executable).with_name("tinylarge")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Builds:
+    def __init__(self, root: Path) -> None:
+        self.root, self.done = root, {}
+
+    def project(self, model: Path, board: str) -> Path:
+        key = (model.stem, board)
+        if key not in self.done:
+            directory = self.root / f"{model.stem}-{board}"
+            generate_project(model, board, directory)
+            build_project(directory)
+            self.done[key] = directory
+        return self.done[key]
+
+
+@pytest.fixture(scope="session")
+def hil_builds(tmp_path_factory) -> Builds:
+    if shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("qemu-system-arm / arm-none-eabi-gcc not installed (scripts/setup.sh)")
+    return Builds(tmp_path_factory.mktemp("hil_firmware"))
+
+
+def _model(name: str) -> Path:
+    return next(m for m in SHARED_MODELS if m.stem == name)
+
+
+@pytest.mark.parametrize("board", HIL_BOARDS)
+@pytest.mark.parametrize("model", SHARED_MODELS, ids=lambda m: m.stem)
+def test_shared_model_bit_exact_over_50_inputs(hil_builds, model, board):
+    directory = hil_builds.project(model, board)
+    report = run_project(directory, RunOptions(emulator="qemu", samples=50, seed=1))
+    assert report.samples == 50
+    assert report.agreement.exact_samples == 50 and report.agreement.max_abs_diff == 0.0
+    assert (report.lost, report.duplicated, report.error) == (0, 0, None)
+    assert report.latency.unit == "instructions" and 0 < report.latency.min <= report.latency.median <= report.latency.max
+    assert report.device["board"] == board and report.model_hash == load_project(directory).model_hash
+    assert report.passed
+
+
+def test_cli_json_junit_and_saved_outputs(hil_builds, tmp_path):
+    directory = hil_builds.project(_model("kws_ref_model"), "qemu_mps2_an386")
+    junit, saved = tmp_path / "hil.xml", tmp_path / "y.npy"
+    x = np.random.default_rng(4).integers(-128, 128, (12, 1, 49, 10, 1)).astype(np.int8)
+    np.save(tmp_path / "x.npy", x)
+    result = subprocess.run([str(TINYLARGE), "hil", "run", str(directory), "--emulator", "qemu", "--inputs",
+                             str(tmp_path / "x.npy"), "--json", "--junit", str(junit), "--save-outputs", str(saved)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["samples"], data["exact_match_rate"], data["lost"], data["duplicated"]) == (12, 1.0, 0, 0)
+    assert data["latency"]["unit"] == "instructions"
+    assert {"median", "min", "max"} <= set(data["latency"])
+    np.testing.assert_array_equal(np.load(saved), reference_outputs(load_project(directory).model_path, [x])[0])
+    suite = ET.parse(junit).getroot()
+    assert (suite.get("tests"), suite.get("failures")) == ("13", "0")
+
+
+def test_dataset_reports_accuracy_equal_to_tflm(hil_builds, tmp_path):
+    directory = hil_builds.project(_model("kws_ref_model"), "qemu_mps2_an386")
+    x = np.random.default_rng(8).integers(-128, 128, (10, 49, 10, 1)).astype(np.int8)
+    reference = reference_outputs(load_project(directory).model_path, [x.reshape(10, 1, 49, 10, 1)])[0]
+    y = reference.reshape(10, -1).argmax(axis=1)
+    y[:3] = (y[:3] + 1) % 12  # three wrong labels: accuracy 70 % on device and in TFLM
+    np.savez(tmp_path / "d.npz", x=x, y=y)
+    report = run_project(directory, RunOptions(emulator="qemu", dataset_path=str(tmp_path / "d.npz")))
+    assert report.passed and report.accuracy == pytest.approx(0.7) and report.reference_accuracy == pytest.approx(0.7)
+
+
+def test_identity_mismatch_stops_with_both_hashes(hil_builds, tmp_path):
+    ours = hil_builds.project(_model("hello_world_int8"), "qemu_mps2_an386")
+    other = hil_builds.project(_model("micro_speech_quantized"), "qemu_mps2_an386")
+    wrong = tmp_path / "wrong"
+    shutil.copytree(ours, wrong, symlinks=True)
+    shutil.copy(load_project(other).elf_path(), load_project(wrong).elf_path())
+    result = subprocess.run([str(TINYLARGE), "hil", "run", str(wrong), "--emulator", "qemu", "--samples", "3"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert load_project(ours).model_hash in result.stderr and load_project(other).model_hash in result.stderr
+
+
+def test_faults_and_emulator_restart_lose_and_duplicate_nothing(hil_builds):
+    """1 byte in 500 flipped or dropped each way; QEMU killed and restarted twice mid-run."""
+    directory = hil_builds.project(_model("kws_ref_model"), "qemu_mps2_an386")
+    project = load_project(directory)
+    graph = read_model(project.model_path)
+    inputs = prepare_inputs(graph, samples=60, seed=3)
+    reference = reference_outputs(project.model_path, inputs.arrays)
+    sessions = [start_qemu(project.board, project.elf_path())]
+    proxy = LinkProxy(("127.0.0.1", sessions[0].port), faults=FaultModel(0.001, 0.001, seed=5)).start()
+
+    def kill_and_restart() -> None:
+        time.sleep(0.003)  # lands inside the next inference's transfer
+        sessions[-1].stop()
+        sessions.append(start_qemu(project.board, project.elf_path()))
+        proxy.set_upstream(("127.0.0.1", sessions[-1].port))
+
+    restarts = []
+
+    def on_result(index, outputs, counter):
+        if index in (15, 40):
+            restarts.append(threading.Thread(target=kill_and_restart))
+            restarts[-1].start()
+
+    try:
+        dut = Dut(open_link(proxy.url), response_timeout=0.3)
+        check_identity(dut.identity(), project.model_hash, graph)
+        report = run_samples(dut, inputs, reference, model=project.model_name, model_hash=project.model_hash,
+                             on_result=on_result)
+        for thread in restarts:
+            thread.join(30)
+        dut.close()
+    finally:
+        proxy.stop()
+        for session in sessions:
+            session.stop()
+    assert len(sessions) == 3
+    assert report.agreement.exact_samples == 60 and (report.lost, report.duplicated) == (0, 0), report.to_json()
+    assert proxy.upstream_connects == 3
+    # A reboot is noticed by its boot frame or by the device's lost state; one that falls between
+    # two inferences with its boot frame garbled needs no action, so at least one of the two is seen.
+    assert dut.stats.resets + dut.stats.restarts >= 1
+    injected = sum(getattr(d.stats, k) for d in (proxy.to_device, proxy.to_host) for k in ("flipped", "dropped"))
+    assert injected > 20 and dut.stats.retransmits > 0
+
+
+def test_flash_through_qemu_gdb_server(hil_builds):
+    directory = hil_builds.project(_model("kws_ref_model"), "qemu_netduinoplus2")
+    result = subprocess.run([str(TINYLARGE), "flash", str(directory), "--method", "emulator"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "flashed" in result.stdout and "with emulator" in result.stdout
+    assert "booted: TL-IDENTITY board=qemu_netduinoplus2" in result.stdout
+    assert f"hash={load_project(directory).model_hash}" in result.stdout
+
+
+def test_hil_run_with_flash_loads_through_gdb(hil_builds):
+    directory = hil_builds.project(_model("hello_world_int8"), "qemu_mps2_an386")
+    report = run_project(directory, RunOptions(emulator="qemu", flash=True, samples=10))
+    assert report.passed and report.samples == 10
+
+
+def test_pytest_plugin_example_runs_on_qemu(hil_builds):
+    directory = hil_builds.project(_model("kws_ref_model"), "qemu_mps2_an386")
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(ROOT),
+                             str(ROOT / "tests" / "hil_example"), "--tl-project", str(directory),
+                             "--tl-emulator", "qemu"], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
