@@ -85,6 +85,27 @@ def test_int8_model_io_weights_and_operators(run):
         assert bias.dtype == "int32" and len(bias.quant.scale) == channels
 
 
+def test_heldout_export_is_what_the_device_sees(run):
+    from tflite_micro import runtime
+
+    _, _, q = run
+    saved = np.load(q.heldout_path)
+    test = split(load_dataset(DATA, 0), pipeline.TEST_FRACTION, 0).test
+    assert saved["x"].dtype == np.int8 and saved["x"].shape == (120, 128, 3)
+    assert saved["y"].tolist() == test.y.tolist()
+    assert (float(saved["input_scale"]), int(saved["input_zero_point"])) == (pytest.approx(q.input.scale),
+                                                                             q.input.zero_point)
+    expected = np.clip(np.round(test.x / q.input.scale) + q.input.zero_point, -128, 127)
+    np.testing.assert_array_equal(saved["x"], expected)
+    interpreter = runtime.Interpreter.from_file(q.model_path)
+    hits = 0
+    for sample, label in zip(saved["x"], saved["y"]):
+        interpreter.set_input(sample[None], 0)
+        interpreter.invoke()
+        hits += int(np.argmax(interpreter.get_output(0)) == label)
+    assert hits / len(saved["y"]) == q.int8_accuracy
+
+
 def test_student_fits_the_default_board_with_every_operator_supported(run):
     _, _, q = run
     assert q.board["board"] == BOARD
@@ -133,7 +154,7 @@ def test_extra_data_with_a_given_teacher_via_cli(run, tmp_path):
     assert again["student_arch"] == "mlp:0.5"
 
 
-def test_quantize_cli_table_and_json(run, tmp_path):
+def test_quantize_cli_table_is_repeatable_and_rejects_unknown_board(run, tmp_path):
     _, report, q = run
     runner = CliRunner()
     table = runner.invoke(main, ["quantize", report.student_path, "--data", DATA, "-o", str(tmp_path / "s.tflite")])

@@ -104,6 +104,7 @@ def _print_quantize(report) -> None:
     console.print(f"input {i.dtype}{i.shape} scale {i.scale:.6g} zero point {i.zero_point}   "
                   f"output {o.dtype}{o.shape} scale {o.scale:.6g} zero point {o.zero_point}")
     console.print(f"operators: {', '.join(report.operators)}")
+    console.print(f"held-out samples as int8 (for `tinylarge hil run --dataset`): {report.heldout_path}")
     if report.board:
         fit, board = report.board["fit"], report.board["board"]
         verdict = "[green]fits[/green]" if fit["fits"] else "[red]does NOT fit[/red]"

@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from toolchain.distill.architectures import STUDENTS, TEACHER_CHOICES, parse_arch
-from toolchain.distill.datasets import load_dataset, load_extra, merge_extra, split
+from toolchain.distill.datasets import Dataset, load_dataset, load_extra, merge_extra, split
 from toolchain.distill.tf_support import check_tensorflow, require_tensorflow
 from toolchain.errors import ModelError, ToolchainError
 from toolchain.model.reader import parse_model
@@ -86,6 +86,7 @@ class TensorIO:
 class QuantizeReport:
     student_path: str
     model_path: str
+    heldout_path: str  # the held-out split as the device sees it: int8 x, labels y (for `hil run --dataset`)
     data: str
     test_samples: int
     float_accuracy: float
@@ -207,8 +208,11 @@ def quantize(student: str | Path, data: str, out_path: str | Path, board: str | 
     int8_out, in_q, out_q = q.run_tflm(tflite, parts.test.x)
     int8_pred = np.argmax(int8_out, axis=1)
     graph = parse_model(tflite, name=out.stem, origin=str(out))
+    heldout = out.with_suffix(".heldout.npz")
+    save_heldout(heldout, parts.test, in_q)
     report = QuantizeReport(
-        student_path=str(student), model_path=str(out), data=data, test_samples=len(parts.test),
+        student_path=str(student), model_path=str(out), heldout_path=str(heldout), data=data,
+        test_samples=len(parts.test),
         float_accuracy=float(np.mean(float_pred == parts.test.y)),
         int8_accuracy=float(np.mean(int8_pred == parts.test.y)),
         agreement=float(np.mean(int8_pred == float_pred)), model_bytes=len(tflite),
@@ -221,6 +225,14 @@ def quantize(student: str | Path, data: str, out_path: str | Path, board: str | 
         report.board = check_board(graph, board).to_dict()
     report.seconds = round(time.monotonic() - started, 1)
     return report
+
+
+def save_heldout(path: Path, test: Dataset, input_quant) -> None:
+    """int8 samples exactly as the device receives them, their labels, and the input quantization
+    (the format `--extra-data` also reads, so device-side exports round-trip)."""
+    x = input_quant.quantize(test.x).reshape((len(test), *input_quant.shape[1:]))
+    np.savez(path, x=x, y=test.y, class_names=np.asarray(test.class_names),
+             input_scale=np.float32(input_quant.scale), input_zero_point=np.int32(input_quant.zero_point))
 
 
 def _load_student(path: Path):
