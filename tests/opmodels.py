@@ -235,7 +235,7 @@ def mul(rng, dtype: str) -> Graph:
 
 # ---------------------------------------------------------------- shape and data movement
 
-def _random_shape(rng, min_rank: int = 1, max_rank: int = 4, max_dim: int = 5) -> tuple[int, ...]:
+def _random_shape(rng, min_rank: int = 1, max_rank: int = 5, max_dim: int = 4) -> tuple[int, ...]:
     return tuple(int(rng.integers(1, max_dim + 1)) for _ in range(int(rng.integers(min_rank, max_rank + 1))))
 
 
@@ -265,7 +265,7 @@ def squeeze(rng, dtype: str) -> Graph:
 
 
 def concatenation(rng, dtype: str) -> Graph:
-    shape = list(_random_shape(rng, 1, 4))
+    shape = list(_random_shape(rng, 1, 5))
     axis = int(rng.integers(0, len(shape)))
     n_inputs = int(rng.integers(2, 5))
     quant = qparams(rng) if dtype == INT8 else None  # TFLM's int8 kernel needs one shared quantization
@@ -284,7 +284,7 @@ def concatenation(rng, dtype: str) -> Graph:
 
 
 def _pad(name: str, rng, dtype: str) -> Graph:
-    shape = _random_shape(rng, 1, 4)
+    shape = _random_shape(rng, 1, 5)
     pads = rng.integers(0, 3, size=(len(shape), 2)).astype(np.int32)
     out_shape = tuple(int(d + p.sum()) for d, p in zip(shape, pads))
     b = GraphBuilder()
@@ -309,7 +309,7 @@ def padv2(rng, dtype: str) -> Graph:
 
 
 def mean(rng, dtype: str) -> Graph:
-    shape = _random_shape(rng, 2, 4)
+    shape = _random_shape(rng, 2, 5)
     if len(shape) == 4 and rng.random() < 0.5:
         axes = [1, 2]  # the global-average-pooling form
     else:
