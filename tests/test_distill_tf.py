@@ -20,7 +20,8 @@ from toolchain.distill import pipeline  # noqa: E402
 from toolchain.distill.datasets import load_dataset, split  # noqa: E402
 from toolchain.model.reader import read_model  # noqa: E402
 
-pytestmark = pytest.mark.tensorflow
+pytestmark = [pytest.mark.tensorflow,
+              pytest.mark.filterwarnings("ignore::DeprecationWarning")]  # Keras' own numpy 2 notices
 
 DATA = "synthetic:vibration:600"
 BOARD = "qemu_mps2_an386"

@@ -134,8 +134,7 @@ def distill(data: str, out_dir: str | Path, student_arch: str = DEMO.student_arc
     from toolchain.distill import train as t
 
     say = progress or (lambda _msg: None)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = _output_folder(Path(out_dir))
     say(f"data: {data}: {len(train_set)} training samples ({extra_count} extra), {len(parts.test)} held out, "
         f"{train_set.num_classes} classes, samples {list(train_set.sample_shape)}")
     settings = t.TrainSettings(epochs=epochs, seed=seed)
@@ -200,8 +199,11 @@ def quantize(student: str | Path, data: str, out_path: str | Path, board: str | 
     say(f"quantize: converting to int8 with {len(representative)} representative samples")
     tflite = q.to_int8_tflite(model, representative)
     out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(tflite)
+    _output_folder(out.parent)
+    try:
+        out.write_bytes(tflite)
+    except OSError as exc:
+        raise ToolchainError(f"{out}: cannot write the model ({exc.strerror})") from None
 
     say(f"quantize: evaluating float and int8 (TFLM) on {len(parts.test)} held-out samples")
     float_pred = np.argmax(t.predict_logits(model, parts.test.x), axis=1)
@@ -244,6 +246,14 @@ def _load_student(path: Path):
         return keras.models.load_model(path, compile=False)
     except Exception as exc:  # Keras raises many types for broken or foreign files
         raise ModelError(f"{path}: cannot load Keras model ({type(exc).__name__}: {exc})") from None
+
+
+def _output_folder(path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ToolchainError(f"{path}: cannot create the output folder ({exc.strerror})") from None
+    return path
 
 
 def _check_knobs(temperature: float, alpha: float, epochs: int) -> None:
