@@ -218,3 +218,13 @@ def test_empty_data_set_is_rejected(tmp_path):
     np.savez(tmp_path / "empty.npz", x=np.zeros((0, 3)), y=np.zeros((0,), dtype=np.int64))
     with pytest.raises(DatasetError, match="empty.npz: no samples"):
         load_dataset(str(tmp_path / "empty.npz"))
+
+
+def test_extra_data_in_the_aggregator_export_layout(tmp_path):
+    """The aggregator writes flat float rows `x`, teacher labels `y` and the device's `tiny_y`."""
+    sample_shape = (4, 3)
+    rows = np.arange(24, dtype=np.float32).reshape(2, 12)
+    np.savez(tmp_path / "hard.npz", x=rows, y=np.array([3, 1]), tiny_y=np.array([0, 0]))
+    extra = load_extra(tmp_path / "hard.npz", sample_shape)
+    assert extra.x.shape == (2, 4, 3) and extra.y.tolist() == [3, 1]
+    np.testing.assert_array_equal(extra.x[1], rows[1].reshape(4, 3))
