@@ -181,3 +181,12 @@ def test_pytest_plugin_example_runs_on_qemu(hil_builds):
                              "--tl-emulator", "qemu"], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed" in result.stdout
+
+
+def test_flash_refuses_a_method_the_board_file_does_not_list(hil_builds):
+    directory = hil_builds.project(_model("hello_world_int8"), "qemu_mps2_an386")
+    result = subprocess.run([str(TINYLARGE), "flash", str(directory), "--method", "openocd"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("error: board qemu_mps2_an386 does not flash with 'openocd'; "
+                                     "its methods: emulator")
