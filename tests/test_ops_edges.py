@@ -138,7 +138,44 @@ def _layout_cases():
     return cases
 
 
-GROUPS = {"exhaustive_unary": _exhaustive_unary_cases, "float_quantize": _float_quantize_cases,
+FLOAT_SPECIALS = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, -1e-45, 3e38, -3e38, 16.62, 16.6190471,
+                           -9.0, -9.0000001, 88.7, -88.7, -103.0, 2.5, -3.0, 3.0, 6.0, -1e-7, 1e-30],
+                          dtype=np.float32)
+
+
+def _float_special_cases():
+    """Infinities, NaN, signed zeros, subnormals and values at TFLM's cut-offs through the float
+    kernels (TFLM's comparisons decide where NaN and inf end up; so must ours)."""
+    n = FLOAT_SPECIALS.size
+    row = FLOAT_SPECIALS.reshape(1, n)
+    cases = []
+    for op, options in (("LOGISTIC", None), ("TANH", None), ("RELU", None), ("RELU6", None),
+                        ("LEAKY_RELU", {"alpha": 0.3}), ("HARD_SWISH", None)):
+        cases.append((f"{op}/float-specials", unary(op, "float32", "float32", None, None, options, n=n), [row]))
+    for activation in ("NONE", "RELU6"):
+        b = GraphBuilder()
+        x1, x2 = b.tensor((n,), "float32"), b.tensor((1,), "float32")
+        y = b.tensor((n,), "float32")
+        b.op("MUL", (x1, x2), (y,), {"fused_activation_function": activation})
+        scalars = np.array([[0.0], [np.inf], [np.nan], [-2.0], [1e30]], dtype=np.float32)
+        cases.append((f"MUL-{activation}/float-specials", b.graph((x1, x2), (y,)),
+                      [np.repeat(row, len(scalars), axis=0), scalars]))
+    b = GraphBuilder()
+    x = b.tensor((1, 2, n // 2, 1), "float32")
+    y = b.tensor((1, 1, n // 4, 1), "float32")
+    b.op("MAX_POOL_2D", (x,), (y,), {"padding": "VALID", "stride_w": 2, "stride_h": 2, "filter_width": 2,
+                                     "filter_height": 2, "fused_activation_function": "NONE"})
+    cases.append(("MAX_POOL_2D/float-specials", b.graph((x,), (y,)), [row.reshape(1, 1, 2, n // 2, 1)]))
+    b = GraphBuilder()
+    x = b.tensor((2, n // 2), "float32")
+    a = b.tensor((1,), "int32", data=np.array([0], dtype=np.int32))
+    y = b.tensor((n // 2,), "float32")
+    b.op("MEAN", (x, a), (y,), {"keep_dims": False})
+    cases.append(("MEAN/float-specials", b.graph((x,), (y,)), [row.reshape(1, 2, n // 2)]))
+    return cases
+
+
+GROUPS = {"float_specials": _float_special_cases, "exhaustive_unary": _exhaustive_unary_cases, "float_quantize": _float_quantize_cases,
           "mul": _mul_cases, "mean": _mean_cases, "layout": _layout_cases}
 
 

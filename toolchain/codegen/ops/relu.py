@@ -2,8 +2,8 @@
 input's quantization) and float32."""
 from __future__ import annotations
 
-from toolchain.codegen.kernel_table import Float32, Kernel, KernelCall
-from toolchain.codegen.params import FLT_MAX, f32, quantize_multiplier, round_half_away, scale_of, zero_point_of
+from toolchain.codegen.kernel_table import Kernel, KernelCall
+from toolchain.codegen.params import f32, quantize_multiplier, round_half_away, scale_of, zero_point_of
 from toolchain.model.graph import Graph, Operator
 
 
@@ -30,20 +30,18 @@ def build_relu6_int8(graph: Graph, op: Operator) -> KernelCall:
         inputs=(op.inputs[0],), outputs=(op.outputs[0],))
 
 
-def _build_clamp(upper: float):
-    def build(graph: Graph, op: Operator) -> KernelCall:
-        return KernelCall(params={"count": graph.tensors[op.inputs[0]].num_elements, "lower": Float32(0.0),
-                                  "upper": Float32(upper)}, inputs=(op.inputs[0],), outputs=(op.outputs[0],))
-    return build
+def build_f32(graph: Graph, op: Operator) -> KernelCall:
+    return KernelCall(params={"count": graph.tensors[op.inputs[0]].num_elements},
+                      inputs=(op.inputs[0],), outputs=(op.outputs[0],))
 
 
 KERNELS = [
     Kernel(op="RELU", types=("int8->int8",), function="tl_relu_int8", c_file="kernels/relu_int8.c",
            header="kernels/activations.h", build=build_relu_int8),
     Kernel(op="RELU", types=("float32->float32",), function="tl_relu_f32", c_file="kernels/relu_f32.c",
-           header="kernels/activations.h", build=_build_clamp(FLT_MAX), runtime=()),
+           header="kernels/activations.h", build=build_f32, runtime=()),
     Kernel(op="RELU6", types=("int8->int8",), function="tl_relu6_int8", c_file="kernels/relu6_int8.c",
            header="kernels/activations.h", build=build_relu6_int8, runtime=()),
-    Kernel(op="RELU6", types=("float32->float32",), function="tl_relu_f32", c_file="kernels/relu_f32.c",
-           header="kernels/activations.h", build=_build_clamp(6.0), runtime=()),
+    Kernel(op="RELU6", types=("float32->float32",), function="tl_relu6_f32", c_file="kernels/relu6_f32.c",
+           header="kernels/activations.h", build=build_f32, runtime=()),
 ]

@@ -46,14 +46,11 @@ typedef struct {
 
 void tl_relu6_int8(const tl_relu6_int8_params *p, const int8_t *input, int8_t *output);
 
-/* RELU / RELU6 float32: a clamp to [lower, upper]. */
-typedef struct {
-  int32_t count;
-  float lower, upper;
-} tl_clamp_f32_params;
-
-typedef tl_clamp_f32_params tl_relu_f32_params;
+/* RELU / RELU6 float32. */
+typedef tl_unary_f32_params tl_relu_f32_params;
+typedef tl_unary_f32_params tl_relu6_f32_params;
 void tl_relu_f32(const tl_relu_f32_params *p, const float *input, float *output);
+void tl_relu6_f32(const tl_relu6_f32_params *p, const float *input, float *output);
 
 /* LEAKY_RELU int8: x >= 0 rescaled by input/output scale, x < 0 by alpha * input/output scale. */
 typedef struct {

@@ -1,10 +1,10 @@
-/* RELU / RELU6, float32: clamp to [lower, upper] (upper is FLT_MAX for RELU). */
+/* RELU, float32: max(x, 0) as TFLM writes it (no upper clamp: +inf stays +inf, NaN stays NaN). */
 #include "activations.h"
 
 void tl_relu_f32(const tl_relu_f32_params *p, const float *input, float *output) {
   int32_t i;
   for (i = 0; i < p->count; ++i) {
     const float v = input[i];
-    output[i] = v < p->lower ? p->lower : (v > p->upper ? p->upper : v);
+    output[i] = v < 0.0f ? 0.0f : v;
   }
 }
