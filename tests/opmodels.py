@@ -321,7 +321,8 @@ def mean(rng, dtype: str) -> Graph:
         [d for i, d in enumerate(shape) if i not in axes]
     b = GraphBuilder()
     x = act_tensor(b, rng, shape, dtype)
-    a = b.tensor((len(axes),), "int32", data=np.asarray(axes, dtype=np.int32))
+    stored = [a - len(shape) if rng.random() < 0.3 else a for a in axes]  # negative axes count from the end
+    a = b.tensor((len(axes),), "int32", data=np.asarray(stored, dtype=np.int32))
     same = dtype == INT8 and rng.random() < 0.3
     y = act_tensor(b, rng, out_shape, dtype, b.tensors[x].quant if same else None)
     b.op("MEAN", (x, a), (y,), {"keep_dims": keep_dims})

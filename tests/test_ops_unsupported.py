@@ -42,7 +42,18 @@ def max_pool_requantizing(zero_point_only: bool):
     return b.graph((x,), (y,)), "quantization differ"
 
 
+def padv2_requantizing_constant():
+    b = GraphBuilder()
+    x = b.tensor((2, 3), "int8", q(0.1, 3))
+    p = b.tensor((2, 2), "int32", data=np.array([[1, 1], [0, 1]], dtype=np.int32))
+    c = b.tensor((1,), "int8", q(0.3, 7), data=np.array([50], dtype=np.int8))
+    y = b.tensor((4, 4), "int8", q(0.1, 3))
+    b.op("PADV2", (x, p, c), (y,))
+    return b.graph((x,), (y,)), "quantization differs"
+
+
 CASES = {
+    "padv2-constant-quantization": padv2_requantizing_constant,
     "concat-mixed-quantization": concat_mixed_quantization,
     "concat-fused-relu": concat_fused_relu,
     "max-pool-scale": lambda: max_pool_requantizing(False),

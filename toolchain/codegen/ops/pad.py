@@ -18,6 +18,11 @@ def _pad_value(graph: Graph, op: Operator) -> np.ndarray:
     if constant is not None:
         if not constant.is_constant or constant.num_elements != 1:
             raise UnsupportedError(f"operator {op.index} {op.op}: the pad value must be one constant element")
+        if out.quant is not None and out.dtype != "float32" and (
+                constant.quant is None or constant.quant.scale[0] != out.quant.scale[0]
+                or constant.quant.zero_point[0] != out.quant.zero_point[0]):
+            raise UnsupportedError(f"operator {op.index} {op.op}: the pad value's quantization differs from the "
+                                   f"output's (TFLM rejects this too)")
         return np.asarray(constant.data, dtype=out.dtype).reshape(1)
     zero = out.quant.zero_point[0] if (out.quant is not None and out.dtype != "float32") else 0
     return np.asarray([zero], dtype=out.dtype)
