@@ -7,22 +7,20 @@
 #include "tl_runtime.h"
 
 /* Round-to-nearest of (a * b * 2) / 2^32, ties away from zero; the one overflowing case
-   (INT32_MIN * INT32_MIN) saturates to INT32_MAX. */
+   (INT32_MIN * INT32_MIN) saturates to INT32_MAX. TFLM adds a sign-dependent nudge and truncates
+   toward zero; adding 2^30 and flooring (arithmetic shift) gives the same value for either sign,
+   in fewer instructions. */
 static inline int32_t tl_sat_rounding_doubling_high_mul(int32_t a, int32_t b) {
-  int64_t ab;
-  int64_t nudge;
   if (a == INT32_MIN && b == INT32_MIN) {
     return INT32_MAX;
   }
-  ab = (int64_t)a * (int64_t)b;
-  nudge = ab >= 0 ? ((int64_t)1 << 30) : (1 - ((int64_t)1 << 30));
-  /* Division (not a shift): truncation toward zero is part of the rounding rule. */
-  return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+  return (int32_t)(((int64_t)a * b + ((int64_t)1 << 30)) >> 31);
 }
 
-/* x / 2^exponent rounded to nearest, ties away from zero (exponent in 0..31). */
+/* x / 2^exponent rounded to nearest, ties away from zero (exponent in 0..31). 32-bit only:
+   a variable 64-bit shift is a library call on 32-bit cores. */
 static inline int32_t tl_rounding_divide_by_pot(int32_t x, int32_t exponent) {
-  const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
+  const int32_t mask = (int32_t)(((uint32_t)1 << exponent) - 1u);
   const int32_t remainder = x & mask;
   const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
   return (x >> exponent) + (remainder > threshold ? 1 : 0);

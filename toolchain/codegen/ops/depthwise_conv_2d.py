@@ -42,8 +42,7 @@ def build_int8(graph: Graph, op: Operator) -> KernelCall:
             "shift": ConstArray("shift", "int32", shifts),
             "folded_bias": folded_bias(graph.tensors[bias_index] if bias_index >= 0 else None, sums, input_offset),
         },
-        inputs=(op.inputs[0], filt.index, bias_index), outputs=(op.outputs[0],),
-        scratch_bytes=4 * win["out_c"])
+        inputs=(op.inputs[0], filt.index, bias_index), outputs=(op.outputs[0],))
 
 
 def build_f32(graph: Graph, op: Operator) -> KernelCall:

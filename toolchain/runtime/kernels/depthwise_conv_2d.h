@@ -15,9 +15,8 @@ typedef struct {
   const int32_t *folded_bias; /* bias[c] + input_offset * sum(filter[.., c]) for windows fully inside */
 } tl_depthwise_conv_2d_int8_params;
 
-/* scratch: out_c int32 accumulators */
 void tl_depthwise_conv_2d_int8(const tl_depthwise_conv_2d_int8_params *p, const int8_t *input,
-                               const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch);
+                               const int8_t *filter, const int32_t *bias, int8_t *output);
 
 typedef struct {
   tl_window win;
