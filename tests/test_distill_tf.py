@@ -18,6 +18,7 @@ from click.testing import CliRunner  # noqa: E402
 from toolchain.cli import main  # noqa: E402
 from toolchain.distill import pipeline  # noqa: E402
 from toolchain.distill.datasets import load_dataset, split  # noqa: E402
+from toolchain.errors import ToolchainError  # noqa: E402
 from toolchain.model.reader import read_model  # noqa: E402
 
 pytestmark = [pytest.mark.tensorflow,
@@ -105,6 +106,20 @@ def test_heldout_export_is_what_the_device_sees(run):
         interpreter.invoke()
         hits += int(np.argmax(interpreter.get_output(0)) == label)
     assert hits / len(saved["y"]) == q.int8_accuracy
+
+
+def test_field_samples_for_the_device(run, tmp_path):
+    _, _, q = run
+    count = pipeline.export_device_samples("synthetic:vibration:40", q.model_path, tmp_path / "field.npz", seed=7)
+    saved = np.load(tmp_path / "field.npz")
+    fresh = load_dataset("synthetic:vibration:40", 7)
+    assert count == 40 and saved["x"].dtype == np.int8 and saved["x"].shape == (40, 128, 3)
+    np.testing.assert_array_equal(saved["x"], np.clip(np.round(fresh.x / q.input.scale) + q.input.zero_point,
+                                                      -128, 127))
+    assert saved["y"].tolist() == fresh.y.tolist()
+    np.savez(tmp_path / "narrow.npz", x=np.zeros((5, 7), dtype=np.float32), y=np.zeros(5, dtype=np.int64))
+    with pytest.raises(ToolchainError, match=r"samples of shape \[7\] do not fit the input int8\[1, 128, 3\]"):
+        pipeline.export_device_samples(str(tmp_path / "narrow.npz"), q.model_path, tmp_path / "x.npz")
 
 
 def test_student_fits_the_default_board_with_every_operator_supported(run):

@@ -211,7 +211,7 @@ def quantize(student: str | Path, data: str, out_path: str | Path, board: str | 
     int8_pred = np.argmax(int8_out, axis=1)
     graph = parse_model(tflite, name=out.stem, origin=str(out))
     heldout = out.with_suffix(".heldout.npz")
-    save_heldout(heldout, parts.test, in_q)
+    save_device_samples(heldout, parts.test, in_q)
     report = QuantizeReport(
         student_path=str(student), model_path=str(out), heldout_path=str(heldout), data=data,
         test_samples=len(parts.test),
@@ -229,12 +229,37 @@ def quantize(student: str | Path, data: str, out_path: str | Path, board: str | 
     return report
 
 
-def save_heldout(path: Path, test: Dataset, input_quant) -> None:
+def save_device_samples(path: Path, samples: Dataset, input_quant) -> None:
     """int8 samples exactly as the device receives them, their labels, and the input quantization
     (the format `--extra-data` also reads, so device-side exports round-trip)."""
-    x = input_quant.quantize(test.x).reshape((len(test), *input_quant.shape[1:]))
-    np.savez(path, x=x, y=test.y, class_names=np.asarray(test.class_names),
+    x = input_quant.quantize(samples.x).reshape((len(samples), *input_quant.shape[1:]))
+    np.savez(path, x=x, y=samples.y, class_names=np.asarray(samples.class_names),
              input_scale=np.float32(input_quant.scale), input_zero_point=np.int32(input_quant.zero_point))
+
+
+def export_device_samples(data: str, model: str | Path, out_path: str | Path, seed: int = DEMO.seed) -> int:
+    """All of `data`, quantized for the int8 `model`'s input, as an .npz for `hil run --dataset`.
+
+    Meant for field data the student has never seen, e.g. `synthetic:vibration:300` with another
+    seed: disagreements the aggregator exports from it can then go into the next round's training
+    set without leaking the held-out split into it. Needs no TensorFlow. Returns the sample count.
+    """
+    from toolchain.distill.quantize import IOQuant
+    from toolchain.model.reader import read_model
+
+    graph = read_model(model)
+    tensor = graph.input_tensors[0]
+    if len(graph.inputs) != 1 or tensor.dtype != "int8" or tensor.quant is None:
+        raise ModelError(f"{model}: expected a one-input int8 model, the input is {tensor.describe()}")
+    input_quant = IOQuant("int8", tensor.shape, tensor.quant.scale[0], tensor.quant.zero_point[0])
+    samples = load_dataset(data, seed)
+    if int(np.prod(samples.sample_shape)) != int(np.prod(tensor.shape)):
+        raise ToolchainError(f"{data}: samples of shape {list(samples.sample_shape)} do not fit the input "
+                             f"{tensor.describe()} of {model}")
+    out = Path(out_path)
+    _output_folder(out.parent)
+    save_device_samples(out, samples, input_quant)
+    return len(samples)
 
 
 def _load_student(path: Path):
