@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import re
 import socket
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from robot.api import TestSuiteBuilder as RobotSuiteBuilder  # not "Test*": pytest would collect it
 
-from toolchain.emulators.renode import free_local_port, is_listening
+from toolchain.emulators.qemu import start_qemu
 from toolchain.emulators.renode_files import renode_suite_path
 from toolchain.firmware.build import build_project
 from toolchain.firmware.project import generate_project
@@ -41,34 +39,23 @@ def _suite_expectations(suite_path: Path) -> dict:
             "failing": [args[0] for name, args in steps if name == "Register Failing Uart String"]}
 
 
-def _console_lines(elf: Path, serial_index: int, count: int) -> list[str]:
-    port = free_local_port()
-    serials = ["-serial", "null"] * serial_index + ["-serial", f"tcp:127.0.0.1:{port},server=on,wait=on"]
-    qemu = subprocess.Popen(["qemu-system-arm", "-M", "netduinoplus2", "-nographic", "-monitor", "none",
-                             *serials, "-icount", "shift=0", "-kernel", str(elf)],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        while not is_listening(port):
-            assert qemu.poll() is None, qemu.stderr.read()
-            time.sleep(0.05)
+def _console_lines(board, elf: Path, count: int) -> list[str]:
+    """The first `count` lines of the console UART, with the project's QEMU runner."""
+    with start_qemu(board, elf) as session:
+        host, port = re.fullmatch(r"socket://([\d.]+):(\d+)", session.url).groups()
         data = b""
-        with socket.create_connection(("127.0.0.1", port), timeout=60) as conn:
+        with socket.create_connection((host, int(port)), timeout=60) as conn:
             while data.count(b"\n") < count:
                 chunk = conn.recv(4096)
                 assert chunk, "QEMU closed the UART"
                 data += chunk
-        return data.decode("ascii", errors="replace").splitlines()[:count]
-    finally:
-        qemu.kill()
-        qemu.wait()
+    return data.decode("ascii", errors="replace").splitlines()[:count]
 
 
 def test_renode_suite_expectations_match_the_firmware_it_loads(disco):
     expected = _suite_expectations(disco.directory / renode_suite_path(disco.board))
     assert expected["elf"] == (disco.directory / disco.env().elf_path).resolve()
-    # QEMU's STM32F405 wires serial port N to USART(N+1).
-    usart = int(re.fullmatch(r"USART(\d)", disco.board.console.instance).group(1))
-    identity, selftest = _console_lines(expected["elf"], usart - 1, 2)
+    identity, selftest = _console_lines(disco.board, expected["elf"], 2)
 
     assert re.search(expected["identity"], identity), identity
     assert f"hash={disco.model_hash}" in identity
