@@ -63,6 +63,7 @@ def test_bare_metal_layout_comes_from_board_data(kws_project):
     hal = sorted(p.name for p in (d / "src/hal/baremetal").iterdir())
     assert "console_cmsdk_uart.c" in hal and "counter_systick_icount.c" in hal and "exit_semihosting_arm.c" in hal
     assert not any(name.startswith("console_stm32") for name in hal)
+    assert "led_none.c" in hal and "TL_LED_PIN" not in board_h  # the board data names no LED
     manifest = json.loads((d / "tinylarge.json").read_text())
     assert manifest["model"]["hash"] == hashlib.sha256((d / "model/kws_ref_model.tflite").read_bytes()).hexdigest()[:16]
     assert manifest["envs"]["qemu_mps2_an386"]["elf"] == ".pio/build/qemu_mps2_an386/firmware.elf"
@@ -76,6 +77,7 @@ def test_stm32_console_routing_and_nano33ble_emulator_env(kws_model, tmp_path):
     board_h = (nucleo.directory / "src/hal/baremetal/tl_board.h").read_text()
     assert "{0x40023830u, 0u}, {0x40023840u, 17u}" in board_h  # GPIOA + USART2 clocks
     assert "TL_CONSOLE_TX_PIN 2u" in board_h and "counter_dwt_cyccnt.c" in str(nucleo.files)
+    assert "#define TL_LED_PIN 5u" in board_h and "src/hal/baremetal/led_stm32_gpio.c" in nucleo.files
     nano = generate_project(kws_model, "nano33ble", tmp_path / "nano")
     ini = _ini(nano.directory)
     assert ini["env:nano33ble"]["framework"] == "arduino" and "hal/arduino" in ini["env:nano33ble"]["build_src_filter"]

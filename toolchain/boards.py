@@ -108,6 +108,22 @@ class Emulators(_Strict):
     renode: Optional[RenodeEmulator] = None
 
 
+class Led(_Strict):
+    """The user LED a bare-metal build drives (tl_hal_led)."""
+
+    driver: Literal["stm32_gpio", "nrf_gpio"]
+    port: int = Field(ge=0)  # GPIO block base address
+    pin: int = Field(ge=0, le=31)
+    active_low: bool = False
+    clock_enable: Optional[tuple[int, int]] = None  # (register, bit) set first (STM32 RCC)
+
+    @model_validator(mode="after")
+    def _stm32_needs_clock(self) -> "Led":
+        if self.driver == "stm32_gpio" and self.clock_enable is None:
+            raise ValueError("an stm32_gpio LED needs clock_enable = [RCC register, bit]")
+        return self
+
+
 class BareMetal(_Strict):
     """A register-level build (no framework): startup code, vector table and linker script are
     generated from this plus `memory`; `console`/`memory` here replace the board's for a bare-metal
@@ -120,6 +136,7 @@ class BareMetal(_Strict):
     stack_bytes: int = Field(default=8192, gt=0)
     console: Optional[Console] = None
     memory: Optional[Memory] = None
+    led: Optional[Led] = None  # absent: tl_hal_led is a no-op
 
 
 class Board(_Strict):

@@ -21,7 +21,7 @@ _ARCH_FILES = {
 }
 _EXIT_FILES = {("semihosting", "arm"): "exit_semihosting_arm.c",
                ("semihosting", "riscv"): "exit_semihosting_riscv.c"}
-_COMMON_FILES = ("tl_hal.h", "tl_hal_port.h", "tl_ring.h", "tl_hal_core.c", "led_none.c")
+_COMMON_FILES = ("tl_hal.h", "tl_hal_port.h", "tl_ring.h", "tl_hal_core.c")
 _ARDUINO_FILES = ("tl_hal.h", "hal_arduino.cpp")
 
 
@@ -48,7 +48,8 @@ def baremetal_variant(board: Board) -> HalVariant:
         raise BoardError(f"board {board.id!r}: no register-level HAL port for console driver {console.driver!r}")
     exit_file = _EXIT_FILES.get((metal.exit, family), "exit_park.c")
     arch_header, *arch_sources = _ARCH_FILES[family]
-    files = _COMMON_FILES + (arch_header, *arch_sources, port, f"counter_{metal.counter}.c", exit_file)
+    led_file = f"led_{metal.led.driver}.c" if metal.led else "led_none.c"
+    files = _COMMON_FILES + (arch_header, *arch_sources, port, f"counter_{metal.counter}.c", exit_file, led_file)
     return HalVariant("baremetal", tuple(sorted(files)), _baremetal_defines(board, console), arch_header,
                       console, metal.memory or board.memory)
 
@@ -79,6 +80,12 @@ def _baremetal_defines(board: Board, console: Console) -> tuple[tuple[str, str],
                     ("TL_CONSOLE_PIN_AF", f"{console.pin_af}u")]
     if console.tx_pin >= 0:
         defines += [("TL_CONSOLE_TX_PIN", f"{console.tx_pin}u"), ("TL_CONSOLE_RX_PIN", f"{console.rx_pin}u")]
+    if metal.led:
+        defines += [("TL_LED_PORT", f"0x{metal.led.port:08X}u"), ("TL_LED_PIN", f"{metal.led.pin}u"),
+                    ("TL_LED_ACTIVE_LOW", "1" if metal.led.active_low else "0")]
+        if metal.led.clock_enable:
+            register, bit = metal.led.clock_enable
+            defines += [("TL_LED_CLOCK_REGISTER", f"0x{register:08X}u"), ("TL_LED_CLOCK_BIT", f"{bit}u")]
     if metal.counter == "systick_icount":
         if metal.counter_clock_hz <= 0:
             raise BoardError(f"board {board.id!r}: counter 'systick_icount' needs baremetal.counter_clock_hz")

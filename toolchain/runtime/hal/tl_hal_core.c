@@ -12,6 +12,7 @@ void tl_hal_rx_push(uint8_t byte) { tl_ring_put(&rx_ring, byte); }
 void tl_hal_init(void) {
   tl_arch_irq_disable();
   tl_counter_init();
+  tl_board_led_init();
   tl_console_init();
   tl_arch_irq_enable();
 }

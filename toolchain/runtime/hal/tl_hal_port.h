@@ -8,6 +8,7 @@ void tl_console_init(void);        /* UART on, RX interrupt enabled in the perip
 void tl_console_flush(void);       /* returns when the last byte has left the transmitter */
 void tl_hal_rx_push(uint8_t byte); /* called by the RX interrupt handler */
 void tl_counter_init(void);
+void tl_board_led_init(void);   /* the LED port (led_<driver>.c, led_none.c) */
 void tl_board_led(int on);
 
 #endif /* TL_HAL_PORT_H */
