@@ -49,3 +49,13 @@ def test_emulate_renode_on_a_board_renode_does_not_model(projects, tmp_path):
 def test_emulate_a_directory_that_is_not_a_project(tmp_path):
     line = _one_error_line(_emulate([tmp_path, "--emulator", "renode"], tmp_path))
     assert "not a tinylarge project" in line
+
+
+def test_hil_run_over_renode_without_renode_says_how_to_install(projects, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "RENODE"}
+    env["PATH"] = str(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "toolchain.cli", "hil", "run", str(projects["disco_f407vg"]),
+                             "--emulator", "renode", "--samples", "3"], env=env, capture_output=True, text=True,
+                            timeout=300, stdin=subprocess.DEVNULL)
+    line = _one_error_line(result)
+    assert "Renode not found" in line and "https://github.com/renode/renode/releases" in line

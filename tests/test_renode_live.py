@@ -3,9 +3,11 @@ HIL link runs over Renode's UART socket through `tinylarge emulate`'s runner. Ne
 `renode-test` on PATH or RENODE=<portable folder>; skipped with that reason otherwise."""
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -85,3 +87,13 @@ def test_hil_over_renode_socket_matches_tflm(disco):
         result = dut.infer([sample])
         assert (identity.board, identity.model_hash) == (BOARD, project.model_hash)
         np.testing.assert_array_equal(result.outputs[0], reference_outputs(model, [sample[None]])[0][0])
+
+
+def test_hil_run_cli_over_renode(disco):
+    run = subprocess.run([sys.executable, "-m", "toolchain.cli", "hil", "run", str(disco.directory),
+                          "--emulator", "renode", "--samples", "20", "--json"], capture_output=True, text=True,
+                         timeout=1800, stdin=subprocess.DEVNULL)
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert (report["samples"], report["exact_match_rate"], report["lost"], report["duplicated"]) == (20, 1.0, 0, 0)
+    assert report["device"]["board"] == BOARD and report["device"]["model_hash"] == disco.model_hash
