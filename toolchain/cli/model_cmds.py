@@ -31,7 +31,8 @@ def _print_report(report) -> None:
     console = Console()
     table = Table(title=f"{report.model}  (sha256 {report.sha256[:16]})")
     for column in ("#", "operator", "inputs", "outputs", "MACs", "weight B"):
-        table.add_column(column, justify="right" if column in ("#", "MACs", "weight B") else "left")
+        table.add_column(column, justify="right" if column in ("#", "MACs", "weight B") else "left",
+                         no_wrap=column != "inputs" and column != "outputs")
     for c in report.operators:
         table.add_row(str(c.index), c.op, ", ".join(c.inputs), ", ".join(c.outputs),
                       f"{c.macs:,}", f"{c.weight_bytes:,}")
@@ -62,7 +63,7 @@ def boards_command(as_json: bool) -> None:
         return
     table = Table(title="tinylarge boards")
     for column in ("board", "core", "features", "flash", "RAM", "clock", "PlatformIO", "emulators"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column == "board")
     for b in catalog.values():
         emulators = [f"qemu:{b.emulators.qemu.machine}"] if b.emulators.qemu else []
         emulators += ["renode"] if b.emulators.renode else []
