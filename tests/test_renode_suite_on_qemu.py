@@ -1,11 +1,13 @@
 """The Renode suite's expectations against real firmware output, without Renode: the very ELF the
 generated disco_f407vg suite loads (its ${ELF}) runs on QEMU's netduinoplus2, an STM32F405 with
 the F407's USART block, where USART2 (the Discovery console) is QEMU's second serial port. The
-identity pattern and pass line the suite waits for must match what that firmware prints, and no
-failing string may appear."""
+identity pattern and pass line the suite waits for must match what that firmware prints, no
+failing string may appear, and a firmware with a wrong reference output prints a line the suite's
+failing strings catch."""
 from __future__ import annotations
 
 import re
+import shutil
 import socket
 from pathlib import Path
 
@@ -61,3 +63,21 @@ def test_renode_suite_expectations_match_the_firmware_it_loads(disco):
     assert f"hash={disco.model_hash}" in identity
     assert expected["pass"] in selftest, selftest
     assert not any(f in line for f in expected["failing"] for line in (identity, selftest))
+
+
+def test_renode_suite_failing_strings_catch_a_real_self_test_failure(disco, tmp_path):
+    # A copy whose embedded reference output is off by one in its first byte.
+    broken = tmp_path / "broken"
+    shutil.copytree(disco.directory, broken, ignore=shutil.ignore_patterns(".pio"))
+    data = broken / "src" / "tl_selftest_data.c"
+    head, tail = data.read_text().split("selftest_output0", 1)
+    first = re.search(r"0x([0-9a-f]{2})", tail)
+    data.write_text(f"{head}selftest_output0{tail[:first.start()]}0x{int(first.group(1), 16) ^ 1:02x}"
+                    f"{tail[first.end():]}")
+    elf = build_project(broken).elf
+    expected = _suite_expectations(broken / renode_suite_path(disco.board))
+    identity, selftest = _console_lines(disco.board, elf, 2)
+    assert re.search(expected["identity"], identity)
+    assert selftest.startswith("TL-SELFTEST FAIL ") and "mismatched=1/" in selftest
+    assert any(failing in selftest for failing in expected["failing"])
+    assert expected["pass"] not in selftest
