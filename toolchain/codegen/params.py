@@ -174,3 +174,21 @@ def broadcast(graph: Graph, op: Operator) -> dict:
 
     return {"count": int(np.prod(dims)), "same_shape": int(tuple(a.shape) == tuple(b.shape) == tuple(shape)),
             "dims": dims, "strides_a": strides(a.shape), "strides_b": strides(b.shape)}
+
+
+# Integer arithmetic of toolchain/runtime/tl_quant.h, for constants precomputed here (lookup tables).
+def sat_rounding_doubling_high_mul(a: int, b: int) -> int:
+    if a == b == -2**31:
+        return 2**31 - 1
+    return (a * b + (1 << 30)) >> 31
+
+
+def rounding_divide_by_pot(x: int, exponent: int) -> int:
+    mask = (1 << exponent) - 1
+    remainder = x & mask
+    threshold = (mask >> 1) + (1 if x < 0 else 0)
+    return (x >> exponent) + (1 if remainder > threshold else 0)
+
+
+def multiply_by_quantized_multiplier_smaller_than_one(x: int, multiplier: int, shift: int) -> int:
+    return rounding_divide_by_pot(sat_rounding_doubling_high_mul(x, multiplier), -shift)

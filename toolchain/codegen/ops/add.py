@@ -1,13 +1,25 @@
-"""ADD: int8 (TFLM's 20-bit-headroom integer add) and float32, numpy broadcasting."""
+"""ADD: int8 (TFLM's 20-bit-headroom integer add) and float32, numpy broadcasting.
+
+Each int8 input's rescale depends on that input alone, so it is precomputed here for all 256 values
+(two 1 KiB tables in flash): the kernel does one table read per input and one requantization."""
 from __future__ import annotations
 
-from toolchain.codegen.kernel_table import Float32, Kernel, KernelCall
+import numpy as np
+
+from toolchain.codegen.kernel_table import ConstArray, Float32, Kernel, KernelCall
 from toolchain.codegen.params import (activation_range_float, activation_range_quantized, broadcast, f32,
-                                      fused_activation, quantize_multiplier_smaller_than_one, scale_of,
-                                      zero_point_of)
+                                      fused_activation, multiply_by_quantized_multiplier_smaller_than_one,
+                                      quantize_multiplier_smaller_than_one, scale_of, zero_point_of)
 from toolchain.model.graph import Graph, Operator
 
 LEFT_SHIFT_INT8 = 20
+
+
+def rescale_table(name: str, offset: int, multiplier: int, shift: int) -> ConstArray:
+    """table[x + 128] = ((x + offset) << 20) rescaled, exactly as the integer add does it."""
+    values = [multiply_by_quantized_multiplier_smaller_than_one((x + offset) << LEFT_SHIFT_INT8, multiplier, shift)
+              for x in range(-128, 128)]
+    return ConstArray(name, "int32", np.asarray(values, dtype=np.int32))
 
 
 def build_int8(graph: Graph, op: Operator) -> KernelCall:
@@ -24,7 +36,9 @@ def build_int8(graph: Graph, op: Operator) -> KernelCall:
                 "input1_offset": -zero_point_of(a), "input1_multiplier": m1, "input1_shift": s1,
                 "input2_offset": -zero_point_of(b), "input2_multiplier": m2, "input2_shift": s2,
                 "output_offset": zero_point_of(out), "output_multiplier": mo, "output_shift": so,
-                "act_min": act_min, "act_max": act_max},
+                "act_min": act_min, "act_max": act_max,
+                "input1_table": rescale_table("input1_table", -zero_point_of(a), m1, s1),
+                "input2_table": rescale_table("input2_table", -zero_point_of(b), m2, s2)},
         inputs=(op.inputs[0], op.inputs[1]), outputs=(op.outputs[0],))
 
 

@@ -11,6 +11,8 @@ typedef struct {
   int32_t input2_offset, input2_multiplier, input2_shift;
   int32_t output_offset, output_multiplier, output_shift;
   int32_t act_min, act_max;
+  const int32_t *input1_table; /* [x + 128] = multiply_by_quantized_multiplier((x + offset) << left_shift) */
+  const int32_t *input2_table;
 } tl_add_int8_params;
 
 void tl_add_int8(const tl_add_int8_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
