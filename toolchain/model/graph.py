@@ -55,7 +55,7 @@ class Tensor:
         return self.num_elements * DTYPE_SIZES[self.dtype]
 
     def describe(self) -> str:
-        return f"{self.dtype}{list(self.shape)}"
+        return f"{self.dtype}[{','.join(map(str, self.shape))}]"
 
 
 @dataclass
