@@ -35,8 +35,8 @@ class ConsoleLines:
 def firmware_console_lines(board_id: str, model_hash: str) -> ConsoleLines:
     """The lines toolchain/runtime/firmware/tl_firmware.c prints at boot, for this board and model."""
     return ConsoleLines(identity_regex=f"^TL-IDENTITY board={board_id} runtime=.* hash={model_hash} arena=",
-                        selftest_pass="TL-SELFTEST PASS ",
-                        selftest_failures=("TL-SELFTEST FAIL ", "TL-SELFTEST ERROR "))
+                        selftest_pass="TL-SELFTEST PASS",
+                        selftest_failures=("TL-SELFTEST FAIL", "TL-SELFTEST ERROR"))
 
 
 def renode_script_path(board: Board) -> str:
@@ -74,8 +74,8 @@ def render_renode_files(board: Board, elf_path: str, lines: ConsoleLines) -> dic
         "suite_name": posixpath.basename(suite),
         "boot_timeout": BOOT_TIMEOUT_S,
         "identity_regex": lines.identity_regex,
-        "selftest_pass": lines.selftest_pass.strip(),
-        "selftest_failures": [line.strip() for line in lines.selftest_failures],
+        "selftest_pass": lines.selftest_pass,  # Robot cells cannot end in spaces: no trailing blanks here
+        "selftest_failures": lines.selftest_failures,
     }
     return {
         script: _render("board.resc.j2", values),
