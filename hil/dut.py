@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -65,6 +66,13 @@ class Inference:
     unit: str
     request: int
     wall_s: float
+
+
+@dataclass
+class _Job:
+    request: int
+    tensors: list[bytes]
+    loaded: bool = False  # every chunk acknowledged by the device since its last state loss
 
 
 @dataclass
@@ -141,50 +149,87 @@ class Dut:
 
     def infer(self, inputs: np.ndarray | list[np.ndarray]) -> Inference:
         """Runs one inference: inputs (one array per model input, its dtype and shape) -> outputs."""
+        return next(self.infer_many([inputs]))
+
+    def infer_many(self, samples: Iterable) -> Iterator[Inference]:
+        """Runs one inference per sample, in order, pipelined: the next sample's chunks travel
+        while the device computes the current one and sends its result (they wait in the device's
+        RX ring, never more than its advertised window)."""
         identity = self.identity()
-        tensors = _input_bytes(identity, inputs)
-        self._request_id = (self._request_id % 0xFFFFFFFF) + 1
-        request = self._request_id
-        started = time.monotonic()
-        for _ in range(self.timeouts.attempts):
-            try:
-                counter, data = self._try_infer(identity, request, tensors)
-                break
-            except _DeviceReset:
-                self.stats.resets += 1
-                self.identity(refresh=True)
-            except _DeviceLostState:
-                self.stats.restarts += 1
-        else:
-            raise DeviceTimeout(f"inference {request} restarted {self.timeouts.attempts} times without a result")
-        wall = time.monotonic() - started
-        self.stats.inferences += 1
-        return Inference(_split_outputs(identity, data), counter, identity.counter_unit, request, wall)
+        current: _Job | None = None
+        for inputs in samples:
+            upcoming = _Job(self._new_request(), _input_bytes(identity, inputs))
+            if current is None:
+                current = upcoming
+                continue
+            yield self._complete(identity, current, upcoming)
+            current = upcoming
+        if current is not None:
+            yield self._complete(identity, current, None)
 
     def close(self) -> None:
         self.link.close()
 
     # ---- internals ----
-    def _try_infer(self, identity: P.Identity, request: int, tensors: list[bytes]) -> tuple[int, bytes]:
+    def _new_request(self) -> int:
+        self._request_id = (self._request_id % 0xFFFFFFFF) + 1
+        return self._request_id
+
+    def _complete(self, identity: P.Identity, job: "_Job", upcoming: "_Job | None") -> Inference:
+        """Loads `job` if needed, runs it with `upcoming`'s chunks queued behind the RUN, and
+        collects the whole result. Restarts from the chunks when the device lost its state."""
+        started = time.monotonic()
+        for _ in range(self.timeouts.attempts):
+            try:
+                counter, data = self._try_complete(identity, job, upcoming)
+                break
+            except _DeviceReset:
+                self.stats.resets += 1
+                self.identity(refresh=True)
+                job.loaded = False
+            except _DeviceLostState:
+                self.stats.restarts += 1
+                job.loaded = False
+            if upcoming is not None:
+                upcoming.loaded = False  # reloading `job` replaced whatever the device held for it
+        else:
+            raise DeviceTimeout(f"inference {job.request} restarted {self.timeouts.attempts} times without a result")
+        self.stats.inferences += 1
+        return Inference(_split_outputs(identity, data), counter, identity.counter_unit, job.request,
+                         time.monotonic() - started)
+
+    def _loads(self, identity: P.Identity, job: "_Job") -> list[_Request]:
         chunk = identity.chunk_bytes
-        loads = [_Request(P.LOAD, P.load_payload(request, index, offset, data[offset:offset + chunk]))
-                 for index, data in enumerate(tensors) for offset in range(0, len(data), chunk)]
-        run = _Request(P.RUN, P.run_payload(request), timeout=self._run_timeout())
-        answers = self._transact(loads + [run], window=identity.rx_window)
-        for load, answer in zip(loads, answers):
+        return [_Request(P.LOAD, P.load_payload(job.request, index, offset, data[offset:offset + chunk]))
+                for index, data in enumerate(job.tensors) for offset in range(0, len(data), chunk)]
+
+    def _try_complete(self, identity: P.Identity, job: "_Job", upcoming: "_Job | None") -> tuple[int, bytes]:
+        window = identity.rx_window
+        ahead = [] if job.loaded else self._loads(identity, job)
+        # RUN before the next job's chunks: the device handles frames in order, so they cannot
+        # disturb this run, and they travel while it computes.
+        behind = self._loads(identity, upcoming) if upcoming is not None and not upcoming.loaded else []
+        run = _Request(P.RUN, P.run_payload(job.request), timeout=self._run_timeout())
+        answers = self._transact(ahead + [run] + behind, window=window)
+        loads = ahead + behind
+        for load, answer in zip(loads, answers[:len(ahead)] + answers[len(ahead) + 1:]):
             _check_ack(load, _expect(answer, P.ACK))
-        if _is_error(answers[-1], P.ERR_NOT_LOADED):
+        job.loaded = True
+        if upcoming is not None and behind:
+            upcoming.loaded = True
+        run_answer = answers[len(ahead)]
+        if ahead and not behind and _is_error(run_answer, P.ERR_NOT_LOADED):
             # The RUN overtook a LOAD that was being retransmitted; all chunks are acked now.
-            answers[-1] = self._transact([_Request(P.RUN, P.run_payload(request), timeout=self._run_timeout())])[0]
-        first = self._result_or_restart(answers[-1], request)
+            run_answer = self._transact([_Request(P.RUN, P.run_payload(job.request), timeout=self._run_timeout())])[0]
+        first = self._result_or_restart(run_answer, job.request)
         if first.total != identity.output_bytes:
             raise P.ProtocolError(f"RESULT holds {first.total} bytes, the identity promised {identity.output_bytes}")
         data = bytearray(first.total)
         data[:len(first.data)] = first.data
-        reads = [_Request(P.READ, P.read_payload(request, offset))
-                 for offset in range(len(first.data), first.total, chunk)] if first.data else []
-        for read, answer in zip(reads, self._transact(reads, window=identity.rx_window)):
-            part = self._result_or_restart(answer, request)
+        reads = [_Request(P.READ, P.read_payload(job.request, offset))
+                 for offset in range(len(first.data), first.total, identity.chunk_bytes)] if first.data else []
+        for answer in self._transact(reads, window=window):
+            part = self._result_or_restart(answer, job.request)
             data[part.offset:part.offset + len(part.data)] = part.data
         if first.replayed:
             self.stats.replays += 1

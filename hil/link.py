@@ -85,7 +85,7 @@ class SocketLink(Link):
         except OSError as exc:
             raise LinkError(f"cannot connect to {self.url}: {exc.strerror or exc}") from None
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        _ack_now(sock)
+        ack_now(sock)
         sock.settimeout(None)
         self._sock = sock
 
@@ -112,7 +112,7 @@ class SocketLink(Link):
             raise LinkClosed(f"{self.url}: read failed ({exc.strerror or exc})") from None
         if not data:
             raise LinkClosed(f"{self.url} closed by the other end")
-        _ack_now(sock)
+        ack_now(sock)
         self.counters.bytes_in += len(data)
         return data
 
@@ -122,7 +122,7 @@ class SocketLink(Link):
             self._sock = None
 
 
-def _ack_now(sock: socket.socket) -> None:
+def ack_now(sock: socket.socket) -> None:
     # An emulator's socket may use Nagle's algorithm: it holds back small writes until our ACK
     # comes, and Linux delays ACKs up to 40 ms. Asking for quick ACKs (re-armed after every
     # read, the kernel clears it) turns ~45 ms per small frame into ~1 ms.

@@ -15,6 +15,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from hil.link import ack_now
+
 
 @dataclass
 class FaultModel:
@@ -145,6 +147,8 @@ class LinkProxy:
             data = sock.recv(65536)
         except OSError:
             data = b""
+        if data:
+            ack_now(sock)
         if sock is self._client:
             if not data:
                 self._client.close()
@@ -202,3 +206,36 @@ class LinkProxy:
         del direction.queue[:count]
         direction.stats.bytes_out += count
         direction.next_byte_at += count * self._byte_time()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m hil.proxy --upstream HOST:PORT [--baud B] [--flip R] [--drop R] [--seed S]`: runs
+    the proxy in its own process (no GIL shared with the harness: throttling stays accurate) and
+    prints its URL on the first line."""
+    import argparse
+    import signal
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m hil.proxy", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--upstream", required=True, help="HOST:PORT of the device socket")
+    parser.add_argument("--baud", type=int, default=None)
+    parser.add_argument("--flip", type=float, default=0.0)
+    parser.add_argument("--drop", type=float, default=0.0)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    host, _, port = args.upstream.rpartition(":")
+    proxy = LinkProxy((host or "127.0.0.1", int(port)), faults=FaultModel(args.flip, args.drop, args.seed),
+                      baud=args.baud).start()
+    print(proxy.url, flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    proxy.stop()
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -169,9 +169,10 @@ def run_samples(dut: Dut, inputs: HilInputs, reference: list[np.ndarray], *, mod
     received: dict[int, list] = {i: [] for i in range(inputs.count)}
     error = None
     started = time.monotonic()
+    stream = dut.infer_many(inputs.sample(i) for i in range(inputs.count))
     for index in range(inputs.count):
         try:
-            result = dut.infer(inputs.sample(index))
+            result = next(stream)
         except (DeviceTimeout, LinkError) as exc:
             error = f"sample {index}: {exc}"
             break
