@@ -139,15 +139,7 @@ def distill(data: str, out_dir: str | Path, student_arch: str = DEMO.student_arc
         f"{train_set.num_classes} classes, samples {list(train_set.sample_shape)}")
     settings = t.TrainSettings(epochs=epochs, seed=seed)
 
-    if teacher:
-        teacher_model, teacher_label = t.load_teacher(Path(teacher), train_set), str(teacher)
-        teacher_path = str(teacher)
-        say(f"teacher: loaded {teacher}")
-    else:
-        say(f"teacher: training {teacher_spec.label}")
-        teacher_model = t.train_teacher(teacher_spec, train_set, settings, say)
-        teacher_label, teacher_path = teacher_spec.label, str(out / "teacher.keras")
-        teacher_model.save(teacher_path)
+    teacher_model, teacher_label, teacher_path = _teacher(teacher, teacher_spec, train_set, settings, out, say)
     teacher_tflite = out / "teacher.tflite"
     teacher_tflite.write_bytes(q.to_float_tflite(teacher_model))
 
@@ -170,6 +162,19 @@ def distill(data: str, out_dir: str | Path, student_arch: str = DEMO.student_arc
         seconds=round(time.monotonic() - started, 1))
     (out / "distill.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n")
     return report
+
+
+def _teacher(given, spec, train_set: Dataset, settings, out: Path, say: Progress):
+    """The given Keras teacher, or a new one trained and saved as teacher.keras: (model, label, path)."""
+    from toolchain.distill import train as t
+
+    if given:
+        say(f"teacher: loading {given}")
+        return t.load_teacher(Path(given), train_set), str(given), str(given)
+    say(f"teacher: training {spec.label}")
+    model = t.train_teacher(spec, train_set, settings, say)
+    model.save(out / "teacher.keras")
+    return model, spec.label, str(out / "teacher.keras")
 
 
 def quantize(student: str | Path, data: str, out_path: str | Path, board: str | None = None,

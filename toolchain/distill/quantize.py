@@ -8,7 +8,6 @@ device computes, so the figure reported here is the one the device will show.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 

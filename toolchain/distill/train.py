@@ -29,7 +29,7 @@ class TeacherError(ToolchainError):
 
 @dataclass(frozen=True)
 class TrainSettings:
-    epochs: int = 12
+    epochs: int = 8
     batch_size: int = 32
     learning_rate: float = 3e-3
     seed: int = 0
