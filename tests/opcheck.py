@@ -17,6 +17,8 @@ from toolchain.codegen.host import HostModel
 from toolchain.model.graph import Graph
 from toolchain.model.writer import serialize_model
 
+from opmodels import merge_graphs
+
 
 @dataclass
 class Outcome:
@@ -34,9 +36,10 @@ class Outcome:
                 where = np.argwhere(w.view(np.uint8).reshape(w.shape[0], -1) != g.view(np.uint8).reshape(g.shape[0], -1))
                 sample = int(where[0][0])
                 diff = np.abs(w.astype(np.float64) - g.astype(np.float64))
-                return (f"{self.label}: output {k} differs in {int((w != g).sum())} of {w.size} values "
-                        f"(max |diff| {np.nanmax(diff)}), first in sample {sample}; "
-                        f"options {self.graph.operators[0].options}")
+                producer = next(op for op in self.graph.operators if self.graph.outputs[k] in op.outputs)
+                return (f"{self.label}: output {k} ({producer.op}) differs in {int((w != g).sum())} of {w.size} "
+                        f"values (max |diff| {np.nanmax(diff)}), first in sample {sample}; "
+                        f"options {producer.options}")
         return None
 
 
@@ -76,6 +79,28 @@ def compare(cases: list[tuple[str, Graph, list[np.ndarray]]],
         gots = list(pool.map(lambda item: run_c(item[1][1], item[1][2], sanitize(item[0], item[1][0])),
                              enumerate(cases)))
     return [Outcome(label, g, w, o) for (label, g, _), w, o in zip(cases, wants, gots)]
+
+
+def compare_merged(cases: list[tuple[str, Graph, list[np.ndarray]]], per_build: int = 12) -> list[Outcome]:
+    """`compare`, with up to `per_build` consecutive cases of equal sample count merged side by side
+    into one model per build; outcomes come back per case. The first merged model runs under
+    ASan + UBSan."""
+    chunks: list[list] = []
+    for case in cases:
+        samples = len(case[2][0])
+        if not chunks or len(chunks[-1]) == per_build or len(chunks[-1][0][2][0]) != samples:
+            chunks.append([])
+        chunks[-1].append(case)
+    merged = [(f"chunk{n}", merge_graphs([g for _, g, _ in chunk]), [x for _, _, xs in chunk for x in xs])
+              for n, chunk in enumerate(chunks)]
+    outcomes = []
+    for chunk, result in zip(chunks, compare(merged)):
+        start = 0
+        for label, graph, _ in chunk:
+            end = start + len(graph.outputs)
+            outcomes.append(Outcome(label, graph, result.want[start:end], result.got[start:end]))
+            start = end
+    return outcomes
 
 
 def assert_all_exact(outcomes: list[Outcome]) -> None:

@@ -41,6 +41,27 @@ class GraphBuilder:
                      outputs=tuple(outputs), name=name)
 
 
+def merge_graphs(graphs: list[Graph], name: str = "merged") -> Graph:
+    """Independent models side by side in one Graph (inputs and outputs in order): one build and
+    one interpreter run check them all."""
+    tensors: list[Tensor] = []
+    operators: list[Operator] = []
+    inputs: list[int] = []
+    outputs: list[int] = []
+    for g in graphs:
+        base = len(tensors)
+        for t in g.tensors:
+            tensors.append(Tensor(index=base + t.index, name=f"m{len(inputs)}_{t.name}", shape=t.shape,
+                                  dtype=t.dtype, quant=t.quant, data=t.data, is_variable=t.is_variable))
+        for op in g.operators:
+            operators.append(Operator(index=len(operators), op=op.op, options=dict(op.options), version=op.version,
+                                      inputs=tuple(i + base if i >= 0 else -1 for i in op.inputs),
+                                      outputs=tuple(i + base for i in op.outputs)))
+        inputs += [i + base for i in g.inputs]
+        outputs += [i + base for i in g.outputs]
+    return Graph(tensors=tensors, operators=operators, inputs=tuple(inputs), outputs=tuple(outputs), name=name)
+
+
 # ---------------------------------------------------------------- random quantization
 
 def qparams(rng: np.random.Generator, lo: float = 0.005, hi: float = 0.2) -> Quantization:

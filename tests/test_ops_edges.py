@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from opcheck import assert_all_exact, compare
+from opcheck import assert_all_exact, compare, compare_merged
 from opmodels import GraphBuilder
 from toolchain.model.graph import Quantization
 
@@ -182,7 +182,7 @@ GROUPS = {"float_specials": _float_special_cases, "exhaustive_unary": _exhaustiv
 @pytest.mark.parametrize("group", sorted(GROUPS))
 def test_edge_cases_match_tflm(group):
     cases = GROUPS[group]()
-    outcomes = compare(cases)
+    outcomes = compare_merged(cases)
     assert len(outcomes) == len(cases)
     assert_all_exact(outcomes)
 
