@@ -170,8 +170,11 @@ def test_flash_through_qemu_gdb_server(hil_builds):
 
 def test_hil_run_with_flash_loads_through_gdb(hil_builds):
     directory = hil_builds.project(_model("hello_world_int8"), "qemu_mps2_an386")
-    report = run_project(directory, RunOptions(emulator="qemu", flash=True, samples=10))
+    seen = []
+    report = run_project(directory, RunOptions(emulator="qemu", flash=True, samples=10),
+                         progress=lambda done, total: seen.append((done, total)))
     assert report.passed and report.samples == 10
+    assert seen == [(i, 10) for i in range(1, 11)]  # what the live progress bar is fed
 
 
 def test_pytest_plugin_example_runs_on_qemu(hil_builds):
@@ -190,3 +193,36 @@ def test_flash_refuses_a_method_the_board_file_does_not_list(hil_builds):
     assert result.returncode == 2
     assert result.stderr.strip() == ("error: board qemu_mps2_an386 does not flash with 'openocd'; "
                                      "its methods: emulator")
+
+
+def test_results_stream_to_the_aggregator_exactly_once(hil_builds, tmp_path):
+    import httpx
+
+    from tests.aggregator_support import add_device, start_server
+
+    directory = hil_builds.project(_model("kws_ref_model"), "qemu_mps2_an386")
+    db = f"sqlite:///{tmp_path / 'agg.db'}"
+    token = add_device(db, "bench-kws")
+    server = start_server(db)
+    try:
+        x = np.random.default_rng(2).integers(-128, 128, (15, 49, 10, 1)).astype(np.int8)
+        np.savez(tmp_path / "d.npz", x=x, y=np.arange(15) % 12)
+        command = [str(TINYLARGE), "hil", "run", str(directory), "--emulator", "qemu", "--dataset",
+                   str(tmp_path / "d.npz"), "--aggregator", server.url, "--token", token, "--device-name", "bench-kws"]
+        for _ in range(2):  # a second run is a new session: 15 more, none twice
+            result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+            assert result.returncode == 0, result.stderr
+        stats = httpx.get(f"{server.url}/v1/stats", timeout=30).json()
+        assert stats["per_device"]["bench-kws"] == 30
+        device = next(d for d in stats["devices"] if d["name"] == "bench-kws")
+        assert device["labelled"] == 30
+    finally:
+        server.stop()
+    assert not (directory / ".tinylarge" / "spool.db").exists() or _spool_empty(directory / ".tinylarge" / "spool.db")
+
+
+def _spool_empty(path: Path) -> bool:
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT COUNT(*) FROM spool").fetchone()[0] == 0
