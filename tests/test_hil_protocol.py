@@ -226,3 +226,27 @@ def test_links_fail_cleanly():
         SocketLink("socket://nohostport")
     with pytest.raises(LinkError, match="cannot open"):
         open_link("/dev/does-not-exist-tl")
+
+
+def test_a_differing_output_fails_the_run_and_its_junit_case(host_device, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from hil.report import write_junit
+    from hil.runner import HilInputs, run_samples
+
+    rng = np.random.default_rng(12)
+    samples = [toy_inputs(rng) for _ in range(6)]
+    inputs = HilInputs([np.stack([s[k] for s in samples]) for k in range(2)], None, "test")
+    reference = [np.stack([toy_expected(s)[k] for s in samples]) for k in range(2)]
+    reference[1][4, 0] += 3  # the "reference" disagrees on sample 4 by 3
+    dut = Dut(open_link(host_device.url))
+    report = run_samples(dut, inputs, reference, model="toy", model_hash="0123456789abcdef")
+    dut.close()
+    assert not report.passed and (report.lost, report.duplicated) == (0, 0)
+    assert report.agreement.exact_samples == 5 and report.agreement.first_mismatch == 4
+    assert report.agreement.max_abs_diff == 3.0 and report.agreement.cosine_similarity < 1.0
+    assert report.latency.unit == "microseconds" and len(report.counters) == 6
+    write_junit(report, tmp_path / "j.xml")
+    suite = ET.parse(tmp_path / "j.xml").getroot()
+    failed = [case.get("name") for case in suite if case.find("failure") is not None]
+    assert failed == ["sample_00004"] and suite.get("failures") == "1"
