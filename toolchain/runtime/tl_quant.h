@@ -52,6 +52,15 @@ static inline int32_t tl_multiply_by_quantized_multiplier_greater_than_one(int32
   return tl_sat_rounding_doubling_high_mul(tl_shift_left(x, shift), multiplier);
 }
 
+/* The 64-bit accumulator form (int16 activations): the multiplier is first rounded to 16 bits,
+   then one rounding shift. x must lie in [-2^47, 2^47), shift in [-31, 7]. */
+static inline int32_t tl_multiply_by_quantized_multiplier_64(int64_t x, int32_t multiplier, int32_t shift) {
+  const int64_t reduced = multiplier < 0x7FFF0000 ? ((multiplier + (1 << 15)) >> 16) : 0x7FFF;
+  const int32_t total_shift = 15 - shift;
+  const int64_t round = (int64_t)1 << (total_shift - 1);
+  return (int32_t)((x * reduced + round) >> total_shift);
+}
+
 static inline int32_t tl_clamp_i32(int32_t x, int32_t lo, int32_t hi) {
   return x < lo ? lo : (x > hi ? hi : x);
 }

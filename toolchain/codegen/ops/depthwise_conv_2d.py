@@ -1,4 +1,5 @@
-"""DEPTHWISE_CONV_2D: int8 (per-channel weights, int32 bias) and float32, any depth multiplier."""
+"""DEPTHWISE_CONV_2D: int8 (per-channel weights, int32 bias), int16 activations (int64 bias) and float32,
+any depth multiplier."""
 from __future__ import annotations
 
 from toolchain.codegen.kernel_table import ConstArray, Float32, Kernel, KernelCall
@@ -45,6 +46,22 @@ def build_int8(graph: Graph, op: Operator) -> KernelCall:
         inputs=(op.inputs[0], filt.index, bias_index), outputs=(op.outputs[0],))
 
 
+def build_int16(graph: Graph, op: Operator) -> KernelCall:
+    inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+    filt = constant_input(graph, op, 1, "filter")
+    require_zero_filter_offset(op, filt)
+    if zero_point_of(inp) != 0 or zero_point_of(out) != 0:
+        raise UnsupportedError(f"operator {op.index} DEPTHWISE_CONV_2D: int16 activations must have zero point 0")
+    win, depth_multiplier = _geometry(graph, op)
+    multipliers, shifts = per_channel_multipliers(scale_of(inp), filt.quant.scale, scale_of(out), win["out_c"])
+    act_min, act_max = activation_range_quantized(fused_activation(op), out)
+    return KernelCall(
+        params={"win": win, "depth_multiplier": depth_multiplier, "act_min": act_min, "act_max": act_max,
+                "multiplier": ConstArray("multiplier", "int32", multipliers),
+                "shift": ConstArray("shift", "int32", shifts)},
+        inputs=(op.inputs[0], filt.index, no_bias_or_constant(graph, op, 2)), outputs=(op.outputs[0],))
+
+
 def build_f32(graph: Graph, op: Operator) -> KernelCall:
     filt = constant_input(graph, op, 1, "filter")
     win, depth_multiplier = _geometry(graph, op)
@@ -59,6 +76,8 @@ KERNELS = [
     Kernel(op="DEPTHWISE_CONV_2D", types=("int8,int8,int32->int8", "int8,int8->int8"),
            function="tl_depthwise_conv_2d_int8", c_file="kernels/depthwise_conv_2d_int8.c",
            header="kernels/depthwise_conv_2d.h", build=build_int8),
+    Kernel(op="DEPTHWISE_CONV_2D", types=("int16,int8,int64->int16",), function="tl_depthwise_conv_2d_int16",
+           c_file="kernels/depthwise_conv_2d_int16.c", header="kernels/depthwise_conv_2d.h", build=build_int16),
     Kernel(op="DEPTHWISE_CONV_2D", types=("float32,float32,float32->float32", "float32,float32->float32"),
            function="tl_depthwise_conv_2d_f32", c_file="kernels/depthwise_conv_2d_f32.c",
            header="kernels/depthwise_conv_2d.h", build=build_f32, runtime=()),

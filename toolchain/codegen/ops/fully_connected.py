@@ -1,5 +1,5 @@
-"""FULLY_CONNECTED: int8 (per-tensor or per-channel weights, int32 bias) and float32; keep_num_dims
-only changes the output shape."""
+"""FULLY_CONNECTED: int8 (per-tensor or per-channel weights, int32 bias), int16 activations (int64 bias)
+and float32; keep_num_dims only changes the output shape."""
 from __future__ import annotations
 
 import numpy as np
@@ -63,6 +63,22 @@ def build_int8(graph: Graph, op: Operator) -> KernelCall:
         inputs=(op.inputs[0], filt.index, -1), outputs=(op.outputs[0],))
 
 
+def build_int16(graph: Graph, op: Operator) -> KernelCall:
+    inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+    filt = constant_input(graph, op, 1, "weights")
+    require_zero_filter_offset(op, filt)
+    if zero_point_of(inp) != 0 or zero_point_of(out) != 0:
+        raise UnsupportedError(f"operator {op.index} FULLY_CONNECTED: int16 activations must have zero point 0")
+    shape = _shape(graph, op)
+    multipliers, shifts = _multipliers(graph, op, shape["units"])
+    act_min, act_max = activation_range_quantized(fused_activation(op), out)
+    return KernelCall(
+        params={**shape, "act_min": act_min, "act_max": act_max,
+                "multiplier": ConstArray("multiplier", "int32", multipliers),
+                "shift": ConstArray("shift", "int32", shifts)},
+        inputs=(op.inputs[0], filt.index, no_bias_or_constant(graph, op, 2)), outputs=(op.outputs[0],))
+
+
 def build_f32(graph: Graph, op: Operator) -> KernelCall:
     filt = constant_input(graph, op, 1, "weights")
     act_min, act_max = activation_range_float(fused_activation(op))
@@ -75,6 +91,8 @@ KERNELS = [
     Kernel(op="FULLY_CONNECTED", types=("int8,int8,int32->int8", "int8,int8->int8"),
            function="tl_fully_connected_int8", c_file="kernels/fully_connected_int8.c",
            header="kernels/fully_connected.h", build=build_int8),
+    Kernel(op="FULLY_CONNECTED", types=("int16,int8,int64->int16",), function="tl_fully_connected_int16",
+           c_file="kernels/fully_connected_int16.c", header="kernels/fully_connected.h", build=build_int16),
     Kernel(op="FULLY_CONNECTED", types=("float32,float32,float32->float32", "float32,float32->float32"),
            function="tl_fully_connected_f32", c_file="kernels/fully_connected_f32.c",
            header="kernels/fully_connected.h", build=build_f32, runtime=()),

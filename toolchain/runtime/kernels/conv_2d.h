@@ -18,6 +18,18 @@ typedef struct {
 void tl_conv_2d_int8(const tl_conv_2d_int8_params *p, const int8_t *input, const int8_t *filter,
                      const int32_t *bias, int8_t *output);
 
+/* int16 activations (zero point 0), int8 weights, int64 bias: 64-bit accumulation. */
+typedef struct {
+  tl_window win;
+  int32_t filter_in_c;
+  int32_t act_min, act_max;
+  const int32_t *multiplier;
+  const int32_t *shift;
+} tl_conv_2d_int16_params;
+
+void tl_conv_2d_int16(const tl_conv_2d_int16_params *p, const int16_t *input, const int8_t *filter,
+                      const int64_t *bias, int16_t *output);
+
 typedef struct {
   tl_window win;
   int32_t filter_in_c;
