@@ -137,3 +137,17 @@ def test_setup_offline_is_idempotent(tmp_path):
     marker = json.loads((package / ".piopm").read_text())
     assert marker["spec"]["owner"] == "platformio" and marker["version"] == package_version(first.scons_version)
     assert package_version("4.11.1") == "4.41101.0"
+
+
+def test_every_catalog_board_has_envs_whose_hal_files_exist():
+    from toolchain.boards import load_catalog
+    from toolchain.firmware.envs import environments
+    from toolchain.firmware.hal import HAL_DIR
+
+    for board in load_catalog().values():
+        envs = environments(board)
+        assert [e.offline for e in envs] == [False] * (board.platformio.platform != "local") + \
+            [True] * board.platformio.offline, board.id
+        for env in envs:
+            assert all((HAL_DIR / name).is_file() for name in env.hal.files), (board.id, env.hal.files)
+            assert (env.hal.name == "arduino") == bool(env.framework), board.id
