@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from toolchain.codegen.kernel_table import Float32, Kernel, KernelCall
+from toolchain.codegen.ops._fixed_point import multiply_by_quantized_multiplier
+from toolchain.codegen.ops._lookup import lookup_call, lookup_row
 from toolchain.codegen.params import f32, quantize_multiplier, scale_of, zero_point_of
 from toolchain.errors import UnsupportedError
 from toolchain.model.graph import Graph, Operator, Tensor
@@ -31,6 +33,14 @@ def build_requantize(graph: Graph, op: Operator) -> KernelCall:
                       inputs=(op.inputs[0],), outputs=(op.outputs[0],))
 
 
+def build_requantize_int8(graph: Graph, op: Operator) -> KernelCall:
+    """int8 -> int8 as a table (the same arithmetic as build_requantize, per input value)."""
+    call = build_requantize(graph, op)
+    p = call.params
+    return lookup_call(graph, op, lambda q: multiply_by_quantized_multiplier(
+        q - p["input_zero_point"], p["multiplier"], p["shift"]) + p["output_zero_point"])
+
+
 def build_dequantize(graph: Graph, op: Operator) -> KernelCall:
     inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
     _per_tensor(op, inp)
@@ -49,7 +59,7 @@ def _row(op: str, source: str, target: str, stem: str, build) -> Kernel:
 KERNELS = [
     _row("QUANTIZE", "float32", "int8", "quantize", build_from_float),
     _row("QUANTIZE", "float32", "int16", "quantize", build_from_float),
-    _row("QUANTIZE", "int8", "int8", "requantize", build_requantize),
+    lookup_row("QUANTIZE", build_requantize_int8),
     _row("QUANTIZE", "int8", "int16", "requantize", build_requantize),
     _row("QUANTIZE", "int16", "int8", "requantize", build_requantize),
     _row("QUANTIZE", "int16", "int16", "requantize", build_requantize),

@@ -18,18 +18,17 @@ typedef tl_quantize_f32_params tl_quantize_f32_int16_params;
 void tl_quantize_f32_int8(const tl_quantize_f32_int8_params *p, const float *input, int8_t *output);
 void tl_quantize_f32_int16(const tl_quantize_f32_int16_params *p, const float *input, int16_t *output);
 
-/* integer -> integer: (q - input_zero_point) * input_scale / output_scale + output_zero_point. */
+/* integer -> integer: (q - input_zero_point) * input_scale / output_scale + output_zero_point
+   (int8 -> int8 is a table, see lookup.h). */
 typedef struct {
   int32_t count;
   int32_t input_zero_point, output_zero_point;
   int32_t multiplier, shift;
 } tl_requantize_params;
 
-typedef tl_requantize_params tl_requantize_int8_int8_params;
 typedef tl_requantize_params tl_requantize_int8_int16_params;
 typedef tl_requantize_params tl_requantize_int16_int8_params;
 typedef tl_requantize_params tl_requantize_int16_int16_params;
-void tl_requantize_int8_int8(const tl_requantize_int8_int8_params *p, const int8_t *input, int8_t *output);
 void tl_requantize_int8_int16(const tl_requantize_int8_int16_params *p, const int8_t *input, int16_t *output);
 void tl_requantize_int16_int8(const tl_requantize_int16_int8_params *p, const int16_t *input, int8_t *output);
 void tl_requantize_int16_int16(const tl_requantize_int16_int16_params *p, const int16_t *input, int16_t *output);
