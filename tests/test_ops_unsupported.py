@@ -52,7 +52,16 @@ def padv2_requantizing_constant():
     return b.graph((x,), (y,)), "quantization differs"
 
 
+def logistic_output_zero_point():
+    b = GraphBuilder()
+    x = b.tensor((8,), "int8", q(0.05, 3))
+    y = b.tensor((8,), "int8", q(1 / 256, 0))
+    b.op("LOGISTIC", (x,), (y,))
+    return b.graph((x,), (y,)), "zero point must be -128"
+
+
 CASES = {
+    "logistic-output-zero-point": logistic_output_zero_point,
     "padv2-constant-quantization": padv2_requantizing_constant,
     "concat-mixed-quantization": concat_mixed_quantization,
     "concat-fused-relu": concat_fused_relu,

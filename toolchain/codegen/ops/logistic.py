@@ -41,6 +41,10 @@ def fixed_point_input(graph: Graph, op: Operator, q31_function, output_shift: in
 
 
 def build_int8(graph: Graph, op: Operator) -> KernelCall:
+    out = graph.tensors[op.outputs[0]]
+    if zero_point_of(out) != -128:  # the output is always written as 1/256 steps from -128
+        raise UnsupportedError(f"operator {op.index} LOGISTIC: int8 output zero point must be -128, "
+                               f"not {zero_point_of(out)} (TFLM rejects it too)")
     return lookup_call(graph, op, fixed_point_input(graph, op, logistic_q31, 23, -128))
 
 
