@@ -175,7 +175,34 @@ def _float_special_cases():
     return cases
 
 
-GROUPS = {"float_specials": _float_special_cases, "exhaustive_unary": _exhaustive_unary_cases, "float_quantize": _float_quantize_cases,
+def _int16_cases():
+    """The int16 paths: requantization from and to int16, dequantization, and the byte-moving
+    kernels on 2-byte elements."""
+    rng = np.random.default_rng(13)
+    full = np.concatenate([np.array([-32768, -32767, -1, 0, 1, 32767], dtype=np.int16),
+                           rng.integers(-32768, 32768, size=250).astype(np.int16)]).reshape(1, 256)
+    cases = []
+    for in_q, out_q in ((q(0.001, 0), q(0.05, -128)), (q(0.02, 0), q(0.0001, 0)), (q(3e-5, 0), q(7e-4, 0))):
+        out_dtype = "int8" if out_q.zero_point[0] else "int16"
+        cases.append((f"REQUANTIZE-int16-{out_dtype}/{in_q.scale[0]}->{out_q.scale[0]}",
+                      unary("QUANTIZE", "int16", out_dtype, in_q, out_q), [full]))
+        cases.append((f"DEQUANTIZE-int16/{in_q.scale[0]}", unary("DEQUANTIZE", "int16", "float32", in_q, None), [full]))
+    b = GraphBuilder()
+    x = b.tensor((2, 3, 5), "int16", q(0.001, 0))
+    p = b.tensor((3, 2), "int32", data=np.array([[0, 1], [2, 0], [1, 1]], dtype=np.int32))
+    y = b.tensor((3, 5, 7), "int16", q(0.001, 0))
+    b.op("PAD", (x, p), (y,))
+    cases.append(("PAD-int16", b.graph((x,), (y,)), [rng.integers(-32768, 32768, (3, 2, 3, 5)).astype(np.int16)]))
+    b = GraphBuilder()
+    parts = [b.tensor((2, k, 3), "int16", q(0.001, 0)) for k in (1, 3, 2)]
+    y = b.tensor((2, 6, 3), "int16", q(0.001, 0))
+    b.op("CONCATENATION", parts, (y,), {"axis": 1, "fused_activation_function": "NONE"})
+    cases.append(("CONCATENATION-int16", b.graph(parts, (y,)),
+                  [rng.integers(-32768, 32768, (3, *b.tensors[i].shape)).astype(np.int16) for i in parts]))
+    return cases
+
+
+GROUPS = {"float_specials": _float_special_cases, "int16": _int16_cases, "exhaustive_unary": _exhaustive_unary_cases, "float_quantize": _float_quantize_cases,
           "mul": _mul_cases, "mean": _mean_cases, "layout": _layout_cases}
 
 
