@@ -1,7 +1,9 @@
 """Write a Graph back into a .tflite flatbuffer, without TensorFlow.
 
 The exact inverse of `reader.py`: reading a written file gives the same Graph. Tests use it to
-build single-operator models from code; users can use it to save a Graph they changed.
+build single-operator models from code; users can use it to save a Graph they changed. Like the
+Graph, the file holds one subgraph and no metadata or signatures; every constant tensor gets its
+own 16-byte aligned buffer.
 """
 from __future__ import annotations
 
