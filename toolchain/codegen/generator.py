@@ -119,6 +119,8 @@ class _Emitter:
         args += [self.tensor_pointer(i, writable=True) for i in call.outputs]
         if call.scratch_bytes > 0:
             args.append(f"(void *)(tl_arena + {self.plan.scratch_offsets[op_index]})")
+        elif call.scratch_param:
+            args.append("NULL")
         return {"index": op_index, "comment": comment, "params": params,
                 "statement": f"{kernel.function}({', '.join(args)});"}
 

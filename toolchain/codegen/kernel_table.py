@@ -51,7 +51,8 @@ class KernelCall:
 
     `params` fill the kernel's parameter struct with designated initializers, in order; nested dicts are
     nested structs. `inputs`/`outputs` are tensor indices passed as typed pointers (-1 passes NULL).
-    `scratch_bytes` > 0 reserves arena scratch for this operator and passes it last as `void *`.
+    `scratch_bytes` > 0 reserves arena scratch for this operator and passes it last as `void *`
+    (with `scratch_param`, NULL is passed when no scratch is needed).
     `in_place_of_input` marks a shape-only operator (its row has no C file): when the planner gives
     output and input the same offset nothing is emitted, otherwise a memmove of the output's bytes."""
 
@@ -60,6 +61,7 @@ class KernelCall:
     outputs: tuple[int, ...]
     scratch_bytes: int = 0
     in_place_of_input: bool = False
+    scratch_param: bool = False  # the kernel always takes a scratch pointer: NULL when scratch_bytes is 0
 
 
 Builder = Callable[[Graph, Operator], KernelCall]

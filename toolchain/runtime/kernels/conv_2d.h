@@ -15,8 +15,9 @@ typedef struct {
   const int32_t *folded_bias; /* bias[c] + input_offset * sum(filter[c]): for windows fully inside the input */
 } tl_conv_2d_int8_params;
 
+/* scratch: NULL, or k_h * k_w * in_c bytes for the im2col path (ungrouped, window above 1x1) */
 void tl_conv_2d_int8(const tl_conv_2d_int8_params *p, const int8_t *input, const int8_t *filter,
-                     const int32_t *bias, int8_t *output);
+                     const int32_t *bias, int8_t *output, void *scratch);
 
 /* int16 activations (zero point 0), int8 weights, int64 bias: 64-bit accumulation. */
 typedef struct {

@@ -1,9 +1,12 @@
 /* CONV_2D, int8 activations, int8 per-channel weights, int32 bias: portable C99.
-   The valid kernel window is computed once per output pixel, so the multiply-accumulate loops carry
-   no bounds tests. Four output channels are accumulated together so every input byte loaded feeds
-   four multiply-accumulates. Pixels whose window lies fully inside the input start from a bias that
-   already holds input_offset * sum(filter) and need no per-tap offset; border pixels add it per tap.
-   Both give TFLM's accumulator exactly (integer sums). */
+   Ungrouped convolutions with a window larger than one pixel first gather the pixel's window into
+   scratch (im2col), padding with the input zero point: then every pixel is one contiguous dot
+   product per output channel on top of the folded bias (bias + input_offset * sum(filter)),
+   because a padded tap contributes (zero_point + input_offset) * w = 0, exactly as TFLM skips it.
+   Otherwise the valid window is computed once per output pixel (no per-tap bounds tests), fully
+   inside windows start from the folded bias, border windows add the offset per tap. Four output
+   channels are accumulated together so every input byte loaded feeds four multiply-accumulates.
+   Integer sums are exact in any order, so the accumulator equals TFLM's. */
 #include "conv_2d.h"
 #include "tl_quant.h"
 
@@ -66,8 +69,58 @@ static void mac(int32_t k, const int8_t *a, const int8_t *f, size_t f_stride, in
   }
 }
 
+/* Gathers the window of the output pixel at input origin (y0, x0) into col, in filter (OHWI) order;
+   taps outside the input get the zero point. */
+static void im2col(const tl_window *w, const int8_t *in_image, int32_t y0, int32_t x0, int8_t pad, int8_t *col) {
+  const int32_t in_row = w->in_w * w->in_c;
+  int32_t ky, kx, c;
+  for (ky = 0; ky < w->k_h; ++ky) {
+    const int32_t y = y0 + ky * w->dil_h;
+    for (kx = 0; kx < w->k_w; ++kx) {
+      const int32_t x = x0 + kx * w->dil_w;
+      if (y >= 0 && y < w->in_h && x >= 0 && x < w->in_w) {
+        const int8_t *src = in_image + (size_t)y * in_row + (size_t)x * w->in_c;
+        for (c = 0; c < w->in_c; ++c) *col++ = src[c];
+      } else {
+        for (c = 0; c < w->in_c; ++c) *col++ = pad;
+      }
+    }
+  }
+}
+
+static void conv_im2col(const tl_conv_2d_int8_params *p, const int8_t *input, const int8_t *filter,
+                        int8_t *output, int8_t *col) {
+  const tl_window w = p->win;
+  const int32_t *const multiplier = p->multiplier;
+  const int32_t *const shift = p->shift;
+  const int32_t *const folded_bias = p->folded_bias;
+  const int32_t output_offset = p->output_offset, act_min = p->act_min, act_max = p->act_max;
+  const int8_t pad = (int8_t)(-p->input_offset);
+  const int32_t n = w.k_h * w.k_w * w.in_c;
+  int32_t b, oy, ox, oc, j;
+  for (b = 0; b < w.batches; ++b) {
+    const int8_t *in_image = input + (size_t)b * w.in_h * w.in_w * w.in_c;
+    for (oy = 0; oy < w.out_h; ++oy) {
+      for (ox = 0; ox < w.out_w; ++ox) {
+        im2col(&w, in_image, oy * w.stride_h - w.pad_h, ox * w.stride_w - w.pad_w, pad, col);
+        for (oc = 0; oc < w.out_c;) {
+          const int32_t k = oc + 4 <= w.out_c ? 4 : 1;
+          int32_t acc[4] = {0, 0, 0, 0};
+          mac(k, col, filter + (size_t)oc * n, (size_t)n, n, 0, acc);
+          for (j = 0; j < k; ++j) {
+            const int32_t v = tl_multiply_by_quantized_multiplier(acc[j] + folded_bias[oc + j], multiplier[oc + j],
+                                                                  shift[oc + j]);
+            *output++ = (int8_t)tl_clamp_i32(v + output_offset, act_min, act_max);
+          }
+          oc += k;
+        }
+      }
+    }
+  }
+}
+
 void tl_conv_2d_int8(const tl_conv_2d_int8_params *p, const int8_t *input, const int8_t *filter,
-                     const int32_t *bias, int8_t *output) {
+                     const int32_t *bias, int8_t *output, void *scratch) {
   /* Locals, not struct reads: int8 output stores may alias anything and would force reloads. */
   const tl_window w = p->win;
   const int32_t fc = p->filter_in_c;
@@ -84,6 +137,10 @@ void tl_conv_2d_int8(const tl_conv_2d_int8_params *p, const int8_t *input, const
   /* Blocks of four output channels must not straddle a group. */
   const int32_t block = (out_c_per_group % 4 == 0 || fc == w.in_c) ? 4 : 1;
   int32_t b, oy, ox, oc, ky, kx, j;
+  if (scratch) {
+    conv_im2col(p, input, filter, output, (int8_t *)scratch);
+    return;
+  }
   for (b = 0; b < w.batches; ++b) {
     const int8_t *in_image = input + (size_t)b * w.in_h * in_row;
     for (oy = 0; oy < w.out_h; ++oy) {
