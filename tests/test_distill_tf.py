@@ -118,7 +118,7 @@ def test_field_samples_for_the_device(run, tmp_path):
                                                       -128, 127))
     assert saved["y"].tolist() == fresh.y.tolist()
     np.savez(tmp_path / "narrow.npz", x=np.zeros((5, 7), dtype=np.float32), y=np.zeros(5, dtype=np.int64))
-    with pytest.raises(ToolchainError, match=r"samples of shape \[7\] do not fit the input int8\[1, 128, 3\]"):
+    with pytest.raises(ToolchainError, match=r"samples of shape \[7\] do not fit the input int8\[1,128,3\]"):
         pipeline.export_device_samples(str(tmp_path / "narrow.npz"), q.model_path, tmp_path / "x.npz")
 
 
@@ -170,13 +170,19 @@ def test_extra_data_with_a_given_teacher_via_cli(run, tmp_path):
     assert again["student_arch"] == "mlp:0.5"
 
 
-def test_quantize_cli_table_is_repeatable_and_rejects_unknown_board(run, tmp_path):
+def test_quantize_cli_takes_data_from_distill_json_and_is_repeatable(run, tmp_path):
+    """Without --data the CLI reads data and seed from distill.json: the same split, the same bytes."""
     _, report, q = run
     runner = CliRunner()
-    table = runner.invoke(main, ["quantize", report.student_path, "--data", DATA, "-o", str(tmp_path / "s.tflite")])
+    table = runner.invoke(main, ["quantize", report.student_path, "-o", str(tmp_path / "s.tflite")])
     assert table.exit_code == 0, table.output
     assert "int8 (TFLM interpreter)" in table.stdout and f"{q.int8_accuracy:.1%}" in table.stdout
     assert (tmp_path / "s.tflite").read_bytes() == open(q.model_path, "rb").read()  # conversion is deterministic
+    lone = tmp_path / "lone.keras"
+    lone.write_bytes(open(report.student_path, "rb").read())
+    orphan = runner.invoke(main, ["quantize", str(lone), "-o", str(tmp_path / "u.tflite")])
+    assert orphan.exit_code == 2
+    assert orphan.stderr == f"error: {lone}: no distill.json beside it to take the data from; give --data\n"
     bad = runner.invoke(main, ["quantize", report.student_path, "--data", "synthetic:vibration:50", "-o",
                                str(tmp_path / "t.tflite"), "--board", "no_such_board"])
     assert bad.exit_code == 2 and "unknown board 'no_such_board'" in bad.output

@@ -67,10 +67,10 @@ def distill_command(data, teacher, teacher_arch, student_arch, temperature, alph
 
 @click.command("quantize")
 @click.argument("student", type=click.Path(dir_okay=False))
-@click.option("--data", required=True, help=_DATA_HELP + " Use the same data and seed as distill.")
+@click.option("--data", help=_DATA_HELP + " Default: the data of the distill.json beside STUDENT.")
 @click.option("-o", "--out", "out_path", required=True, type=click.Path(dir_okay=False), help="The int8 .tflite to write.")
 @click.option("--board", help="Board ID: also check that the model fits and every operator has a kernel.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the hold-out split (as in distill).")
+@click.option("--seed", type=int, help="Seed of the hold-out split. Default: distill.json's, else 0.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 def quantize_command(student, data, out_path, board, seed, as_json) -> None:
     """Convert a Keras STUDENT to a full-int8 .tflite and compare float vs int8 (TFLM) accuracy."""

@@ -177,9 +177,12 @@ def _teacher(given, spec, train_set: Dataset, settings, out: Path, say: Progress
     return model, spec.label, str(out / "teacher.keras")
 
 
-def quantize(student: str | Path, data: str, out_path: str | Path, board: str | None = None,
-             seed: int = DEMO.seed, progress: Progress | None = None) -> QuantizeReport:
-    """Full-int8 conversion of a Keras student; accuracy of float vs int8 (TFLM) on the held-out split."""
+def quantize(student: str | Path, data: str | None, out_path: str | Path, board: str | None = None,
+             seed: int | None = None, progress: Progress | None = None) -> QuantizeReport:
+    """Full-int8 conversion of a Keras student; accuracy of float vs int8 (TFLM) on the held-out split.
+
+    `data` / `seed` None: taken from the distill.json beside the student, so the split is distill's.
+    """
     check_tensorflow()
     if board:
         from toolchain.boards import load_board
@@ -188,6 +191,7 @@ def quantize(student: str | Path, data: str, out_path: str | Path, board: str | 
     student = Path(student)
     if not student.is_file():
         raise ModelError(f"{student}: no such file")
+    data, seed = _data_of(student, data, seed)
     started = time.monotonic()
     parts = split(load_dataset(data, seed), TEST_FRACTION, seed)
     require_tensorflow()
@@ -265,6 +269,23 @@ def export_device_samples(data: str, model: str | Path, out_path: str | Path, se
     _output_folder(out.parent)
     save_device_samples(out, samples, input_quant)
     return len(samples)
+
+
+def _data_of(student: Path, data: str | None, seed: int | None) -> tuple[str, int]:
+    """The data and seed distill used for this student (its distill.json), unless given."""
+    if data is not None and seed is not None:
+        return data, seed
+    record_path = student.parent / "distill.json"
+    try:
+        record = json.loads(record_path.read_text())
+        recorded = (str(record["data"]), int(record["seed"]))
+    except FileNotFoundError:
+        if data is None:
+            raise ToolchainError(f"{student}: no distill.json beside it to take the data from; give --data") from None
+        return data, DEMO.seed
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ToolchainError(f"{record_path}: not a distill report ({exc})") from None
+    return (data if data is not None else recorded[0]), (seed if seed is not None else recorded[1])
 
 
 def _load_student(path: Path):
