@@ -14,6 +14,7 @@ import numpy as np
 from toolchain.model.graph import Graph, Operator, Quantization, Tensor
 
 INT8 = "int8"
+INT16 = "int16"
 FLOAT32 = "float32"
 _ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 
@@ -69,11 +70,17 @@ def qparams(rng: np.random.Generator, lo: float = 0.005, hi: float = 0.2) -> Qua
     return Quantization(scale=(scale,), zero_point=(int(rng.integers(-128, 128)),))
 
 
+def qparams16(rng: np.random.Generator, lo: float = 1e-4, hi: float = 2e-3) -> Quantization:
+    """int16 activations are symmetric (zero point 0), as TFLM's 16x8 kernels require."""
+    scale = float(np.float32(math.exp(rng.uniform(math.log(lo), math.log(hi)))))
+    return Quantization(scale=(scale,), zero_point=(0,))
+
+
 def act_tensor(b: GraphBuilder, rng, shape, dtype: str, quant: Quantization | None = None) -> int:
-    """A non-constant tensor; int8 ones get random quantization unless one is given."""
-    if dtype == INT8 and quant is None:
-        quant = qparams(rng)
-    return b.tensor(shape, dtype, quant if dtype == INT8 else None)
+    """A non-constant tensor; int8/int16 ones get random quantization unless one is given."""
+    if quant is None and dtype in (INT8, INT16):
+        quant = qparams(rng) if dtype == INT8 else qparams16(rng)
+    return b.tensor(shape, dtype, quant if dtype in (INT8, INT16) else None)
 
 
 def random_inputs(graph: Graph, n: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -233,9 +240,9 @@ def _binary(name: str, rng, dtype: str) -> Graph:
     b = GraphBuilder()
     x1 = act_tensor(b, rng, a_shape, dtype)
     x2 = act_tensor(b, rng, b_shape, dtype)
-    if dtype == INT8 and name == "MUL":
-        lo = b.tensors[x1].quant.scale[0] * b.tensors[x2].quant.scale[0] * 8
-        out_q = qparams(rng, lo, lo * 64)
+    if dtype in (INT8, INT16) and name == "MUL":
+        lo = b.tensors[x1].quant.scale[0] * b.tensors[x2].quant.scale[0] * (8 if dtype == INT8 else 2048)
+        out_q = qparams(rng, lo, lo * 64) if dtype == INT8 else qparams16(rng, lo, lo * 64)
     else:
         out_q = None
     y = act_tensor(b, rng, out_shape, dtype, out_q)
@@ -289,7 +296,8 @@ def concatenation(rng, dtype: str) -> Graph:
     shape = list(_random_shape(rng, 1, 5))
     axis = int(rng.integers(0, len(shape)))
     n_inputs = int(rng.integers(2, 5))
-    quant = qparams(rng) if dtype == INT8 else None  # TFLM's int8 kernel needs one shared quantization
+    # TFLM's integer kernel needs one shared quantization
+    quant = {INT8: qparams, INT16: qparams16}[dtype](rng) if dtype != FLOAT32 else None
     b = GraphBuilder()
     inputs = []
     for _ in range(n_inputs):
@@ -314,7 +322,7 @@ def _pad(name: str, rng, dtype: str) -> Graph:
     p = b.tensor(pads.shape, "int32", data=pads)
     inputs = [x, p]
     if name == "PADV2":
-        value = rng.integers(-128, 128) if dtype == INT8 else rng.uniform(-2, 2)
+        value = rng.uniform(-2, 2) if dtype == FLOAT32 else rng.integers(np.iinfo(dtype).min, np.iinfo(dtype).max)
         inputs.append(b.tensor((1,), dtype, quant, data=np.asarray([value], dtype=dtype)))
     y = act_tensor(b, rng, out_shape, dtype, quant)
     b.op(name, inputs, (y,))
@@ -344,7 +352,7 @@ def mean(rng, dtype: str) -> Graph:
     x = act_tensor(b, rng, shape, dtype)
     stored = [a - len(shape) if rng.random() < 0.3 else a for a in axes]  # negative axes count from the end
     a = b.tensor((len(axes),), "int32", data=np.asarray(stored, dtype=np.int32))
-    same = dtype == INT8 and rng.random() < 0.3
+    same = dtype in (INT8, INT16) and rng.random() < 0.3
     y = act_tensor(b, rng, out_shape, dtype, b.tensors[x].quant if same else None)
     b.op("MEAN", (x, a), (y,), {"keep_dims": keep_dims})
     return b.graph((x,), (y,))
@@ -424,3 +432,7 @@ MODEL_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {
 }
 # (operator, dtype) pairs TFLM runs: DEQUANTIZE always reads int8; QUANTIZE reads either.
 CASES = [(op, dtype) for op in MODEL_MAKERS for dtype in (INT8, FLOAT32) if not (op == "DEQUANTIZE" and dtype == FLOAT32)]
+# int16 (16x8) activations where the makers and the code generator both take them.
+INT16_OPS = ("MAX_POOL_2D", "MUL", "MEAN", "RELU", "RELU6", "LEAKY_RELU", "PAD", "PADV2", "CONCATENATION",
+             "QUANTIZE", "RESHAPE", "SQUEEZE")
+CASES += [(op, INT16) for op in INT16_OPS]

@@ -1,4 +1,4 @@
-"""MAX_POOL_2D: int8 and float32, SAME/VALID padding, strides, fused activation."""
+"""MAX_POOL_2D: int8, int16 and float32, SAME/VALID padding, strides, fused activation."""
 from __future__ import annotations
 
 from toolchain.codegen.kernel_table import Float32, Kernel, KernelCall
@@ -13,7 +13,7 @@ def _window(graph: Graph, op: Operator) -> dict:
     return window(graph, op, int(op.options["filter_height"]), int(op.options["filter_width"]), inp.shape[-1])
 
 
-def build_int8(graph: Graph, op: Operator) -> KernelCall:
+def build_quantized(graph: Graph, op: Operator) -> KernelCall:
     inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
     # Raw input values are compared and never rescaled, so TFLM demands one quantization.
     if abs(float(f32(scale_of(inp))) - float(f32(scale_of(out)))) > 1e-6 or zero_point_of(inp) != zero_point_of(out):
@@ -32,7 +32,9 @@ def build_f32(graph: Graph, op: Operator) -> KernelCall:
 
 KERNELS = [
     Kernel(op="MAX_POOL_2D", types=("int8->int8",), function="tl_max_pool_2d_int8",
-           c_file="kernels/max_pool_2d_int8.c", header="kernels/max_pool_2d.h", build=build_int8, runtime=()),
+           c_file="kernels/max_pool_2d_int8.c", header="kernels/max_pool_2d.h", build=build_quantized, runtime=()),
+    Kernel(op="MAX_POOL_2D", types=("int16->int16",), function="tl_max_pool_2d_int16",
+           c_file="kernels/max_pool_2d_int16.c", header="kernels/max_pool_2d.h", build=build_quantized, runtime=()),
     Kernel(op="MAX_POOL_2D", types=("float32->float32",), function="tl_max_pool_2d_f32",
            c_file="kernels/max_pool_2d_f32.c", header="kernels/max_pool_2d.h", build=build_f32, runtime=()),
 ]

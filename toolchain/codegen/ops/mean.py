@@ -1,4 +1,4 @@
-"""MEAN over any axes, keep_dims or not, rank <= 6: int8 (TFLM's integer mean) and float32."""
+"""MEAN over any axes, keep_dims or not, rank <= 6: int8 and int16 (TFLM's integer mean) and float32."""
 from __future__ import annotations
 
 import numpy as np
@@ -42,7 +42,7 @@ def mean_multiplier(input_scale: float, output_scale: float, count: int) -> tupl
     return int((multiplier << k) // count), shift - k
 
 
-def build_int8(graph: Graph, op: Operator) -> KernelCall:
+def build_quantized(graph: Graph, op: Operator) -> KernelCall:
     inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
     shape = _shape(graph, op)
     if shape["num_reduced"] < 1:
@@ -62,7 +62,9 @@ def build_f32(graph: Graph, op: Operator) -> KernelCall:
 
 KERNELS = [
     Kernel(op="MEAN", types=("int8,int32->int8",), function="tl_mean_int8", c_file="kernels/mean_int8.c",
-           header="kernels/mean.h", build=build_int8),
+           header="kernels/mean.h", build=build_quantized),
+    Kernel(op="MEAN", types=("int16,int32->int16",), function="tl_mean_int16", c_file="kernels/mean_int16.c",
+           header="kernels/mean.h", build=build_quantized),
     Kernel(op="MEAN", types=("float32,int32->float32",), function="tl_mean_f32", c_file="kernels/mean_f32.c",
            header="kernels/mean.h", build=build_f32, runtime=()),
 ]

@@ -1,4 +1,4 @@
-"""MUL: int8 (one rescale by scale1 * scale2 / scale_out) and float32, numpy broadcasting."""
+"""MUL: int8 and int16 (one rescale by scale1 * scale2 / scale_out) and float32, numpy broadcasting."""
 from __future__ import annotations
 
 from toolchain.codegen.kernel_table import Float32, Kernel, KernelCall
@@ -7,7 +7,7 @@ from toolchain.codegen.params import (activation_range_float, activation_range_q
 from toolchain.model.graph import Graph, Operator
 
 
-def build_int8(graph: Graph, op: Operator) -> KernelCall:
+def build_quantized(graph: Graph, op: Operator) -> KernelCall:
     a, b = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]]
     out = graph.tensors[op.outputs[0]]
     # TFLM multiplies the float32 scales in double precision.
@@ -29,7 +29,9 @@ def build_f32(graph: Graph, op: Operator) -> KernelCall:
 
 KERNELS = [
     Kernel(op="MUL", types=("int8,int8->int8",), function="tl_mul_int8", c_file="kernels/mul_int8.c",
-           header="kernels/mul.h", build=build_int8),
+           header="kernels/mul.h", build=build_quantized),
+    Kernel(op="MUL", types=("int16,int16->int16",), function="tl_mul_int16", c_file="kernels/mul_int16.c",
+           header="kernels/mul.h", build=build_quantized),
     Kernel(op="MUL", types=("float32,float32->float32",), function="tl_mul_f32", c_file="kernels/mul_f32.c",
            header="kernels/mul.h", build=build_f32, runtime=()),
 ]

@@ -11,6 +11,9 @@ typedef struct {
 
 void tl_max_pool_2d_int8(const tl_max_pool_2d_int8_params *p, const int8_t *input, int8_t *output);
 
+typedef tl_max_pool_2d_int8_params tl_max_pool_2d_int16_params;
+void tl_max_pool_2d_int16(const tl_max_pool_2d_int16_params *p, const int16_t *input, int16_t *output);
+
 typedef struct {
   tl_window win;
   float act_min, act_max;

@@ -23,6 +23,10 @@ typedef struct {
 /* scratch: num_outputs int32 sums */
 void tl_mean_int8(const tl_mean_int8_params *p, const int8_t *input, int8_t *output, void *scratch);
 
+typedef tl_mean_int8_params tl_mean_int16_params;
+/* scratch: num_outputs int32 sums */
+void tl_mean_int16(const tl_mean_int16_params *p, const int16_t *input, int16_t *output, void *scratch);
+
 typedef struct {
   tl_mean_shape shape;
 } tl_mean_f32_params;

@@ -14,6 +14,9 @@ typedef struct {
 
 void tl_mul_int8(const tl_mul_int8_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 
+typedef tl_mul_int8_params tl_mul_int16_params;
+void tl_mul_int16(const tl_mul_int16_params *p, const int16_t *input1, const int16_t *input2, int16_t *output);
+
 typedef struct {
   tl_broadcast shape;
   float act_min, act_max;
