@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import socket
 import sys
@@ -22,7 +23,7 @@ from toolchain.emulators.qemu import start_qemu  # noqa: E402
 from toolchain.firmware.build import build_project  # noqa: E402
 from toolchain.firmware.project import generate_project  # noqa: E402
 
-MODELS_DIR = ROOT.parent / "shared" / "models"
+MODELS_DIR = Path(os.environ.get("TINYLARGE_SHARED_MODELS", ROOT.parent / "shared" / "models"))
 SELFTEST = re.compile(rb"TL-SELFTEST (PASS|FAIL|ERROR) (\d+) (\S+)[ \n]")
 
 
@@ -46,8 +47,11 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="bench-firmware-"))
+    models = sorted(MODELS_DIR.glob("*.tflite"))
+    if not models:
+        sys.exit(f"no .tflite models in {MODELS_DIR} (set TINYLARGE_SHARED_MODELS)")
     rows = []
-    for model in sorted(MODELS_DIR.glob("*.tflite")):
+    for model in models:
         project = generate_project(model, args.board, out / f"{model.stem}-{args.board}")
         build = build_project(project.directory)
         verdict, count, unit = selftest_count(args.board, build.elf)
