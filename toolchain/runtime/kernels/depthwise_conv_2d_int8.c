@@ -57,12 +57,23 @@ void tl_depthwise_conv_2d_int8(const tl_depthwise_conv_2d_int8_params *p, const 
               for (kx = kx0; kx < kx1; ++kx, ai += tap_step, fi += w.out_c) {
                 s0 += ((int32_t)row[ai] + offset) * f[fi];
               }
+            } else if (dm == 1 && offset == 0) {
+              for (kx = kx0; kx < kx1; ++kx, ai += tap_step, fi += w.out_c) {
+                const int8_t *x = row + ai;
+                const int8_t *g = f + fi;
+                s0 += x[0] * g[0];
+                s1 += x[1] * g[1];
+                s2 += x[2] * g[2];
+                s3 += x[3] * g[3];
+              }
             } else if (dm == 1) {
               for (kx = kx0; kx < kx1; ++kx, ai += tap_step, fi += w.out_c) {
-                s0 += ((int32_t)row[ai] + offset) * f[fi];
-                s1 += ((int32_t)row[ai + 1] + offset) * f[fi + 1];
-                s2 += ((int32_t)row[ai + 2] + offset) * f[fi + 2];
-                s3 += ((int32_t)row[ai + 3] + offset) * f[fi + 3];
+                const int8_t *x = row + ai;
+                const int8_t *g = f + fi;
+                s0 += ((int32_t)x[0] + offset) * g[0];
+                s1 += ((int32_t)x[1] + offset) * g[1];
+                s2 += ((int32_t)x[2] + offset) * g[2];
+                s3 += ((int32_t)x[3] + offset) * g[3];
               }
             } else {
               for (kx = kx0; kx < kx1; ++kx, ai += tap_step, fi += w.out_c) {
