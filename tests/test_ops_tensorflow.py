@@ -1,4 +1,4 @@
-"""Converter-made models (Keras -> TFLiteConverter, int8 and float32) through the part-B kernels:
+"""Converter-made models (Keras -> TFLiteConverter: int8, float32, 16x8) through the part-B kernels:
 the option combinations, quantization choices and operator mixes the real converter produces,
 every output byte compared with TFLM."""
 from __future__ import annotations
@@ -35,7 +35,16 @@ def _models(keras):
         y = layers.GlobalAveragePooling2D()(y)
         return layers.Dense(5, activation="softmax")(y)
 
+    def mixed_16x8(x):
+        y = layers.Conv2D(6, 3, padding="same", activation="relu")(x)
+        y = layers.MaxPooling2D(2)(y)
+        y = layers.Multiply()([y, layers.ReLU(max_value=6.0)(y)])
+        y = layers.Concatenate()([y, layers.LeakyReLU(negative_slope=0.2)(y)])
+        y = layers.ZeroPadding2D(((1, 0), (0, 2)))(y)
+        return layers.GlobalAveragePooling2D()(y)
+
     return {
+        "mixed_16x8": single((10, 10, 2), mixed_16x8),
         "max_pool": single((9, 7, 3), lambda x: layers.MaxPooling2D((3, 2), strides=(2, 2), padding="valid")(x)),
         "max_pool_same": single((8, 8, 2), lambda x: layers.MaxPooling2D(3, strides=3, padding="same")(x)),
         "multiply": two_inputs((4, 5, 3), (4, 5, 3), lambda a, b: layers.Multiply()([a, b])),
@@ -65,22 +74,28 @@ def converted():
     cases = []
     for name, model in _models(keras).items():
         representative = [rng.uniform(-3, 3, size=(32, *t.shape[1:])).astype(np.float32) for t in model.inputs]
-        # "int8-float-io": int8 inside, float32 at the edges (QUANTIZE in front, DEQUANTIZE behind)
-        for dtype in ("float32", "int8") + (("int8-float-io",) if name == "mixed" else ()):
+        # "int8-float-io": int8 inside, float32 at the edges (QUANTIZE in front, DEQUANTIZE behind);
+        # "int16": 16-bit activations with 8-bit weights (the converter's 16x8 mode)
+        variants = {"mixed": ("float32", "int8", "int8-float-io"), "mixed_16x8": ("int16",)}
+        for dtype in variants.get(name, ("float32", "int8")):
             graph = parse_model(_convert(model, None if dtype == "float32" else representative,
-                                         integer_io=dtype == "int8"), name=f"{name}_{dtype}")
+                                         integer_io=dtype != "int8-float-io", sixteen_bit=dtype == "int16"),
+                                name=f"{name}_{dtype}")
             inputs = []
             for t in graph.input_tensors:
-                if t.dtype == "int8":
-                    inputs.append(rng.integers(-128, 128, size=(SAMPLES, *t.shape)).astype(np.int8))
+                if t.dtype in ("int8", "int16"):
+                    info = np.iinfo(t.dtype)
+                    inputs.append(rng.integers(info.min, info.max + 1, size=(SAMPLES, *t.shape)).astype(t.dtype))
                 else:
                     inputs.append(rng.uniform(-4, 4, size=(SAMPLES, *t.shape)).astype(np.float32))
             cases.append((f"{name}/{dtype}", graph, inputs))
     return cases
 
 
-def _convert(model, representative: list[np.ndarray] | None, integer_io: bool = True) -> bytes:
-    """The float32 model, or (with representative inputs) the int8 model, with int8 or float32 io."""
+def _convert(model, representative: list[np.ndarray] | None, integer_io: bool = True,
+             sixteen_bit: bool = False) -> bytes:
+    """The float32 model, or (with representative inputs) the int8 model (16x8 with `sixteen_bit`),
+    with integer or float32 io."""
     import tensorflow as tf
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
@@ -92,10 +107,12 @@ def _convert(model, representative: list[np.ndarray] | None, integer_io: bool = 
                 yield [r[i][None] for r in representative]
 
         converter.representative_dataset = samples
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.target_spec.supported_ops = [
+            tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8 if sixteen_bit
+            else tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         if integer_io:
-            converter.inference_input_type = tf.int8
-            converter.inference_output_type = tf.int8
+            converter.inference_input_type = tf.int16 if sixteen_bit else tf.int8
+            converter.inference_output_type = tf.int16 if sixteen_bit else tf.int8
     return bytes(converter.convert())
 
 
@@ -103,6 +120,13 @@ def test_converter_models_use_the_part_b_operators(converted):
     ops = {op.op for _, graph, _ in converted for op in graph.operators}
     assert {"MAX_POOL_2D", "MUL", "CONCATENATION", "PAD", "MEAN", "LOGISTIC", "TANH", "RELU", "RELU6",
             "LEAKY_RELU", "HARD_SWISH", "QUANTIZE", "DEQUANTIZE"} <= ops, ops
+
+
+def test_converter_16x8_model_runs_int16_kernels(converted):
+    graph = next(g for label, g, _ in converted if label == "mixed_16x8/int16")
+    assert {graph.tensors[op.outputs[0]].dtype for op in graph.operators} == {"int16"}
+    assert {"MAX_POOL_2D", "RELU6", "MUL", "LEAKY_RELU", "CONCATENATION", "PAD", "MEAN"} <= \
+        {op.op for op in graph.operators}
 
 
 def test_converter_models_match_tflm(converted):
