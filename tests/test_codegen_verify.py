@@ -54,3 +54,16 @@ def test_verify_seed_is_deterministic(models_dir):
     a = verify_module.verify_model(graph_path, samples=5, seed=11)
     b = verify_module.verify_model(graph_path, samples=5, seed=11)
     assert a.to_dict() == b.to_dict() and a.ok
+
+
+def test_non_finite_float_weights_match_tflm(models_dir, tmp_path):
+    from toolchain.model.reader import read_model
+    from toolchain.model.writer import write_model
+
+    graph = read_model(models_dir / "hello_world_float.tflite")
+    weights = next(t for t in graph.tensors if t.is_constant and t.shape == (16, 16))
+    weights.data = weights.data.copy()
+    weights.data[0, 0], weights.data[1, 1] = np.inf, -np.inf
+    write_model(graph, tmp_path / "inf.tflite")
+    report = verify_module.verify_model(tmp_path / "inf.tflite", samples=30, seed=2)
+    assert report.ok and report.samples == 30

@@ -33,10 +33,13 @@ def c_int(value: int) -> str:
 
 
 def c_float(value: float) -> str:
-    """A float32 value as a hex literal: exact, with no decimal rounding in the compiler."""
+    """A float32 value as a hex literal: exact, with no decimal rounding in the compiler (infinities
+    and NaN as the C99 <math.h> macros)."""
     value = float(np.float32(value))
-    if not math.isfinite(value):
-        raise UnsupportedError(f"non-finite float constant {value} cannot be emitted")
+    if math.isnan(value):
+        return "NAN"  # <math.h>; the payload of a NaN is not kept
+    if math.isinf(value):
+        return "INFINITY" if value > 0 else "(-INFINITY)"
     if value == 0.0:
         return "-0.0f" if math.copysign(1.0, value) < 0 else "0.0f"
     mantissa, _, exponent = value.hex().partition("p")
