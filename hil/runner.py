@@ -134,7 +134,7 @@ def _to_model_dtype(x: np.ndarray, tensor, path: Path) -> np.ndarray:
     dtype = np.dtype(tensor.dtype)
     if x.dtype == dtype:
         return x
-    quant = tensor.quantization
+    quant = tensor.quant
     if np.issubdtype(x.dtype, np.floating) and np.issubdtype(dtype, np.integer) and quant is not None \
             and quant.scale:
         # A float dataset for a quantized model: quantize as the converter did for this input.
