@@ -22,7 +22,7 @@ def test_demo_end_to_end(tmp_path):
     assert report["teacher_accuracy"] >= 0.90
     assert report["student_int8_accuracy"] >= 0.85
     assert abs(report["student_int8_accuracy"] - report["student_float_accuracy"]) <= 0.02
-    assert report["device_accuracy"] == pytest.approx(report["student_int8_accuracy"])
+    assert report["device_accuracy"] >= 0.85  # on field data of another seed, never seen in training
     assert report["latency_unit"] == "instructions" and report["latency_median"] > 10_000
     assert 0 < report["flash_bytes"] < 4 * 1024 * 1024 and 0 < report["arena_bytes"] <= report["ram_bytes"]
     assert 0.0 <= report["offload_rate"] <= 1.0

@@ -22,6 +22,7 @@ import httpx
 from toolchain.errors import ToolchainError
 
 DEFAULT_BOARD = "qemu_mps2_an386"
+FIELD_DATA, FIELD_SEED = "synthetic:vibration:300", 1
 STEPS = ("distill", "quantize", "generate", "build", "hil", "aggregate", "export")
 
 
@@ -105,7 +106,7 @@ def run_demo(out_dir: str | Path, board: str = DEFAULT_BOARD, epochs: int | None
     from toolchain.aggregator.export import export_disagreements
     from toolchain.aggregator.store import open_store, resolve_db_url
     from toolchain.boards import load_board
-    from toolchain.distill.pipeline import DEMO, distill, quantize
+    from toolchain.distill.pipeline import DEMO, distill, export_device_samples, quantize
     from toolchain.firmware.build import build_project
     from toolchain.firmware.project import generate_project
     from toolchain.plan import plan_memory
@@ -134,9 +135,13 @@ def run_demo(out_dir: str | Path, board: str = DEFAULT_BOARD, epochs: int | None
         db_path.unlink()  # each demo run starts a fresh fleet
     token = register_device(resolve_db_url(str(db_path), dict(os.environ)), f"demo-{board}")
     emulator = _choose_emulator(project)
+    # Fresh "field" data the student never saw (another seed), so the hard examples exported from it
+    # can go into the next round's training set without leaking the held-out split.
+    field_path = out / "field.npz"
+    field_count = export_device_samples(FIELD_DATA, quantized.model_path, field_path, seed=FIELD_SEED)
     with _aggregator(db_path, distilled.teacher_tflite_path, out / "aggregator.log") as url:
-        say("hil", f"{quantized.test_samples} held-out samples on {emulator}, checked against TFLM, streamed to {url}")
-        hil = run_project(project.directory, RunOptions(emulator=emulator, dataset_path=quantized.heldout_path,
+        say("hil", f"{field_count} field samples on {emulator}, checked against TFLM, streamed to {url}")
+        hil = run_project(project.directory, RunOptions(emulator=emulator, dataset_path=field_path,
                                                         aggregator=url, token=token,
                                                         device_name=f"demo-{board}"))
         if not hil.passed:
