@@ -2,7 +2,9 @@
 
 `MODEL_MAKERS[op](rng, dtype)` returns a Graph holding one `op` operator with random shapes,
 strides, paddings, dilations, scales, zero points and fused activations; `random_inputs` draws
-matching input samples. Property tests compare the generated C with TFLM on these models.
+matching input samples; `CASES` lists the (operator, dtype) pairs: int8 and float32 for every
+operator, int16 (16x8) where the generator has int16 kernels. `merge_graphs` puts independent
+models side by side so one build checks many. Property tests compare the generated C with TFLM.
 """
 from __future__ import annotations
 
