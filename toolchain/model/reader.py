@@ -51,7 +51,7 @@ def parse_model(data: bytes, name: str = "model", origin: str = "model") -> Grap
     except ModelError as exc:
         raise ModelError(f"{origin}: {exc}") from None
     except Exception as exc:  # corrupted offsets surface as struct/index/value errors
-        raise ModelError(f"{origin}: corrupted flatbuffer ({type(exc).__name__}: {exc})") from None
+        raise ModelError(f"{origin}: truncated or corrupted flatbuffer ({type(exc).__name__}: {exc})") from None
 
 
 class _Parser:
