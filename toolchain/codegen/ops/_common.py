@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from toolchain.codegen.kernel_table import ConstArray
+from toolchain.codegen.params import activation_range_quantized, fused_activation, zero_point_of
 from toolchain.errors import UnsupportedError
 from toolchain.model.graph import Graph, Operator, Tensor
 
@@ -44,3 +45,17 @@ def no_bias_or_constant(graph: Graph, op: Operator, position: int) -> int:
     if not bias.is_constant:
         raise UnsupportedError(f"operator {op.index} {op.op}: bias must be a constant tensor")
     return bias.index
+
+
+def output_stage(op: Operator, out: Tensor, multipliers: np.ndarray, shifts: np.ndarray) -> dict:
+    """The requantizing output stage conv-like kernels share: per-channel multiplier and shift, then
+    the fused activation's clamp in the output's quantized domain."""
+    act_min, act_max = activation_range_quantized(fused_activation(op), out)
+    return {"act_min": act_min, "act_max": act_max,
+            "multiplier": ConstArray("multiplier", "int32", multipliers),
+            "shift": ConstArray("shift", "int32", shifts)}
+
+
+def require_symmetric_int16(op: Operator, inp: Tensor, out: Tensor) -> None:
+    if zero_point_of(inp) != 0 or zero_point_of(out) != 0:
+        raise UnsupportedError(f"operator {op.index} {op.op}: int16 activations must have zero point 0")

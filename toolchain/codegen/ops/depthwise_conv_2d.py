@@ -2,10 +2,10 @@
 any depth multiplier."""
 from __future__ import annotations
 
-from toolchain.codegen.kernel_table import ConstArray, Float32, Kernel, KernelCall
-from toolchain.codegen.ops._common import (constant_input, folded_bias, no_bias_or_constant,
-                                           require_zero_filter_offset)
-from toolchain.codegen.params import (activation_range_float, activation_range_quantized, fused_activation,
+from toolchain.codegen.kernel_table import Float32, Kernel, KernelCall
+from toolchain.codegen.ops._common import (constant_input, folded_bias, no_bias_or_constant, output_stage,
+                                           require_symmetric_int16, require_zero_filter_offset)
+from toolchain.codegen.params import (activation_range_float, fused_activation,
                                       per_channel_multipliers, scale_of, window, zero_point_of)
 from toolchain.errors import UnsupportedError
 from toolchain.model.graph import Graph, Operator
@@ -32,15 +32,12 @@ def build_int8(graph: Graph, op: Operator) -> KernelCall:
     win, depth_multiplier = _geometry(graph, op)
     bias_index = no_bias_or_constant(graph, op, 2)
     multipliers, shifts = per_channel_multipliers(scale_of(inp), filt.quant.scale, scale_of(out), win["out_c"])
-    act_min, act_max = activation_range_quantized(fused_activation(op), out)
     input_offset = -zero_point_of(inp)
     sums = filt.data.reshape(-1, win["out_c"]).astype("int64").sum(axis=0)
     return KernelCall(
         params={
             "win": win, "depth_multiplier": depth_multiplier, "input_offset": input_offset,
-            "output_offset": zero_point_of(out), "act_min": act_min, "act_max": act_max,
-            "multiplier": ConstArray("multiplier", "int32", multipliers),
-            "shift": ConstArray("shift", "int32", shifts),
+            "output_offset": zero_point_of(out), **output_stage(op, out, multipliers, shifts),
             "folded_bias": folded_bias(graph.tensors[bias_index] if bias_index >= 0 else None, sums, input_offset),
         },
         inputs=(op.inputs[0], filt.index, bias_index), outputs=(op.outputs[0],))
@@ -50,15 +47,11 @@ def build_int16(graph: Graph, op: Operator) -> KernelCall:
     inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
     filt = constant_input(graph, op, 1, "filter")
     require_zero_filter_offset(op, filt)
-    if zero_point_of(inp) != 0 or zero_point_of(out) != 0:
-        raise UnsupportedError(f"operator {op.index} DEPTHWISE_CONV_2D: int16 activations must have zero point 0")
+    require_symmetric_int16(op, inp, out)
     win, depth_multiplier = _geometry(graph, op)
     multipliers, shifts = per_channel_multipliers(scale_of(inp), filt.quant.scale, scale_of(out), win["out_c"])
-    act_min, act_max = activation_range_quantized(fused_activation(op), out)
     return KernelCall(
-        params={"win": win, "depth_multiplier": depth_multiplier, "act_min": act_min, "act_max": act_max,
-                "multiplier": ConstArray("multiplier", "int32", multipliers),
-                "shift": ConstArray("shift", "int32", shifts)},
+        params={"win": win, "depth_multiplier": depth_multiplier, **output_stage(op, out, multipliers, shifts)},
         inputs=(op.inputs[0], filt.index, no_bias_or_constant(graph, op, 2)), outputs=(op.outputs[0],))
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from toolchain.codegen.kernel_table import ConstArray, Float32, Kernel, KernelCall
-from toolchain.codegen.ops._common import (constant_input, folded_bias, no_bias_or_constant,
-                                           require_zero_filter_offset)
-from toolchain.codegen.params import (activation_range_float, activation_range_quantized, f32, fused_activation,
+from toolchain.codegen.kernel_table import Float32, Kernel, KernelCall
+from toolchain.codegen.ops._common import (constant_input, folded_bias, no_bias_or_constant, output_stage,
+                                           require_symmetric_int16, require_zero_filter_offset)
+from toolchain.codegen.params import (activation_range_float, f32, fused_activation,
                                       per_channel_multipliers, quantize_multiplier, scale_of, zero_point_of)
 from toolchain.errors import UnsupportedError
 from toolchain.model.graph import Graph, Operator
@@ -49,13 +49,10 @@ def build_int8(graph: Graph, op: Operator) -> KernelCall:
     shape = _shape(graph, op)
     bias_index = no_bias_or_constant(graph, op, 2)
     multipliers, shifts = _multipliers(graph, op, shape["units"])
-    act_min, act_max = activation_range_quantized(fused_activation(op), out)
     sums = filt.data.astype("int64").sum(axis=1)
     return KernelCall(
         params={
-            **shape, "output_offset": zero_point_of(out), "act_min": act_min, "act_max": act_max,
-            "multiplier": ConstArray("multiplier", "int32", multipliers),
-            "shift": ConstArray("shift", "int32", shifts),
+            **shape, "output_offset": zero_point_of(out), **output_stage(op, out, multipliers, shifts),
             "folded_bias": folded_bias(graph.tensors[bias_index] if bias_index >= 0 else None, sums,
                                        -zero_point_of(inp)),
         },
@@ -67,15 +64,11 @@ def build_int16(graph: Graph, op: Operator) -> KernelCall:
     inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
     filt = constant_input(graph, op, 1, "weights")
     require_zero_filter_offset(op, filt)
-    if zero_point_of(inp) != 0 or zero_point_of(out) != 0:
-        raise UnsupportedError(f"operator {op.index} FULLY_CONNECTED: int16 activations must have zero point 0")
+    require_symmetric_int16(op, inp, out)
     shape = _shape(graph, op)
     multipliers, shifts = _multipliers(graph, op, shape["units"])
-    act_min, act_max = activation_range_quantized(fused_activation(op), out)
     return KernelCall(
-        params={**shape, "act_min": act_min, "act_max": act_max,
-                "multiplier": ConstArray("multiplier", "int32", multipliers),
-                "shift": ConstArray("shift", "int32", shifts)},
+        params={**shape, **output_stage(op, out, multipliers, shifts)},
         inputs=(op.inputs[0], filt.index, no_bias_or_constant(graph, op, 2)), outputs=(op.outputs[0],))
 
 
