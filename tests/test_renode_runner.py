@@ -6,8 +6,8 @@ import stat
 
 import pytest
 
-from toolchain.emulators.renode import (RenodeError, find_renode, free_local_port, is_listening,
-                                        renode_command, start_renode)
+from toolchain.emulators.renode import RenodeError, find_renode, renode_command, start_renode
+from toolchain.emulators.sockets import free_local_port, is_listening
 
 
 def _executable(path):

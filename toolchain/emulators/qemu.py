@@ -12,12 +12,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolchain.boards import Board
-from toolchain.emulators.renode import free_local_port, is_listening
+from toolchain.emulators.sockets import free_local_port, wait_until_listening
 from toolchain.errors import BoardError, ToolchainError
 
 STARTUP_TIMEOUT_S = 20.0
@@ -109,20 +108,9 @@ def start_qemu(board: Board, elf: str | Path, *, port: int | None = None, log_pa
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT)
     session = QemuSession(process, port, log_path, command, log_file)
     try:
-        _wait_until_listening(session, startup_timeout)
+        wait_until_listening(port, process, startup_timeout, lambda why: QemuError(
+            f"QEMU's UART socket: QEMU {why}: {session.log_text().strip()[-500:]}"))
     except BaseException:
         session.stop()
         raise
     return session
-
-
-def _wait_until_listening(session: QemuSession, timeout: float) -> None:
-    # Never probe by connecting: with wait=on the probe would become the UART's only client.
-    deadline = time.monotonic() + timeout
-    while not is_listening(session.port):
-        if not session.alive():
-            raise QemuError(f"QEMU exited with code {session.process.returncode} before its UART socket was up: "
-                            f"{session.log_text().strip()[-500:]}")
-        if time.monotonic() >= deadline:
-            raise QemuError(f"QEMU did not open its UART socket on port {session.port} within {timeout:.0f} s")
-        time.sleep(0.05)

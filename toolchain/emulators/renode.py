@@ -12,19 +12,17 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from toolchain.emulators.sockets import free_local_port, wait_until_listening
 from toolchain.errors import ToolchainError
 
 RENODE_ENV = "RENODE"
 STARTUP_TIMEOUT_S = 60.0  # mono/.NET start-up plus platform loading (SVD files may be downloaded)
 STOP_GRACE_S = 5.0
-_TCP_LISTEN = "0A"  # state column of /proc/net/tcp{,6}
 
 INSTALL_HINT = (
     "install Renode: download the Linux portable package (renode-VERSION.linux-portable-dotnet.tar.gz "
@@ -147,45 +145,13 @@ def start_renode(script: Path, elf: Path, *, port: int | None = None, log_path: 
         raise RenodeError(f"cannot run {tools.renode}: {exc.strerror}") from None
     session = RenodeSession(process, port, log_path, log_file)
     try:
-        _wait_until_listening(session, startup_timeout)
+        wait_until_listening(port, process, startup_timeout, lambda why: RenodeError(
+            f"Renode's UART socket: Renode {why}; log {session.log_path}:\n{session.log_tail()}"),
+            poll_seconds=0.1)
     except BaseException:
         session.stop()
         raise
     return session
-
-
-def _wait_until_listening(session: RenodeSession, timeout: float) -> None:
-    # Never probe by connecting: Renode's terminal would hand its first queued bytes to the probe.
-    deadline = time.monotonic() + timeout
-    while not is_listening(session.port):
-        if not session.alive():
-            raise RenodeError(f"Renode exited with code {session.process.returncode} before its UART socket "
-                              f"was up; log {session.log_path}:\n{session.log_tail()}")
-        if time.monotonic() >= deadline:
-            raise RenodeError(f"Renode did not open its UART socket on port {session.port} within {timeout:.0f} s; "
-                              f"log {session.log_path}:\n{session.log_tail()}")
-        time.sleep(0.1)
-
-
-def is_listening(port: int) -> bool:
-    """True if some local socket listens on TCP `port` (Linux /proc/net/tcp and tcp6)."""
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            rows = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            columns = row.split()
-            local, state = columns[1], columns[3]
-            if state == _TCP_LISTEN and int(local.rsplit(":", 1)[1], 16) == port:
-                return True
-    return False
-
-
-def free_local_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _monitor_path(path: Path) -> str:

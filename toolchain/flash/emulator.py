@@ -7,11 +7,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from toolchain.emulators.qemu import QemuError, QemuSession, qemu_command
-from toolchain.emulators.renode import free_local_port, is_listening
+from toolchain.emulators.sockets import free_local_port, wait_until_listening
 from toolchain.errors import ToolchainError
 
 GDB_CANDIDATES = {"arm": ("arm-none-eabi-gdb", "gdb-multiarch"), "riscv": ("riscv64-unknown-elf-gdb", "gdb-multiarch")}
@@ -57,23 +56,20 @@ def start_paused_qemu(board, elf: Path, *, startup_timeout: float = 20.0) -> tup
     log_file = open(log_path, "wb")
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT)
     session = QemuSession(process, uart_port, log_path, command, log_file)
-    deadline = time.monotonic() + startup_timeout
-    while not is_listening(uart_port):
-        if not session.alive() or time.monotonic() >= deadline:
-            session.stop()
-            raise QemuError(f"QEMU did not open its UART socket: {session.log_text().strip()[-400:]}")
-        time.sleep(0.05)
+    try:
+        wait_until_listening(uart_port, process, startup_timeout, lambda why: QemuError(
+            f"QEMU's UART socket: QEMU {why}: {session.log_text().strip()[-400:]}"))
+    except BaseException:
+        session.stop()
+        raise
     return session, f"127.0.0.1:{gdb_port}"
 
 
 def wait_for_gdb_server(session: QemuSession, address: str, timeout: float = 20.0) -> None:
     """QEMU opens its GDB server only after the UART client has connected (wait=on)."""
     port = int(address.rsplit(":", 1)[1])
-    deadline = time.monotonic() + timeout
-    while not is_listening(port):
-        if not session.alive() or time.monotonic() >= deadline:
-            raise QemuError(f"QEMU's GDB server on {address} did not come up: {session.log_text().strip()[-400:]}")
-        time.sleep(0.05)
+    wait_until_listening(port, session.process, timeout, lambda why: QemuError(
+        f"QEMU's GDB server on {address}: QEMU {why}: {session.log_text().strip()[-400:]}"))
 
 
 class FlashedEmulator:
