@@ -82,8 +82,10 @@ def qemu_command(board: Board, elf: Path, port: int) -> list[str]:
     emulator = board.emulators.qemu
     if emulator is None:
         raise BoardError(f"board {board.id!r} has no QEMU machine (no [emulators.qemu] in its board file)")
-    # UARTs before the console's get no backend; the console's goes to the socket
-    serials = ["-serial", "null"] * emulator.serial_index + ["-serial", f"tcp:127.0.0.1:{port},server=on,wait=on"]
+    # UARTs before the console's get no backend; the console's goes to the socket, with Nagle off so
+    # each protocol frame leaves at once instead of waiting for the host's delayed ACK.
+    console = f"tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on"
+    serials = ["-serial", "null"] * emulator.serial_index + ["-serial", console]
     command = [emulator.binary, "-M", emulator.machine, "-nographic", "-monitor", "none", *serials,
                "-icount", "shift=0", "-semihosting-config", "enable=on,target=native"]
     if board.cpu.family == "riscv":
