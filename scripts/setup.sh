@@ -5,7 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(gcc gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm qemu-system-misc
-  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf chromium postgresql python3-venv gdb-multiarch)
+  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf postgresql python3-venv gdb-multiarch)
+# Ubuntu's chromium .deb only installs a snap (no snapd in containers); there the browser test skips.
+. /etc/os-release 2>/dev/null || true
+[ "${ID:-debian}" = "ubuntu" ] || APT_PACKAGES+=(chromium)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -15,10 +18,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   echo "setup: installing ${missing[*]}"
   $sudo_cmd apt-get update -qq
-  for attempt in 1 2 3 4 5; do
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" && break
-    echo "setup: apt busy, retrying ($attempt)"; sleep 10
+  installed=no
+  for attempt in 1 2 3 4 5; do  # retried: another apt may hold the dpkg lock
+    if DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
+      installed=yes; break
+    fi
+    echo "setup: apt failed, retrying ($attempt/5)"; sleep 10
   done
+  [ "$installed" = yes ] || { echo "setup: could not install ${missing[*]}" >&2; exit 1; }
 fi
 
 PYTHON=${PYTHON:-python3}
