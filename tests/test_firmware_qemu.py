@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.conftest import SHARED_MODELS
@@ -170,11 +171,31 @@ def test_renode_boards_build_offline_and_disco_runs_on_the_f405_model(builder, m
     model = models_dir / "hello_world_int8.tflite"
     for board in ("nrf52840_dk", "nano33ble"):  # UARTE0 builds for Renode: compile + link + fit
         assert load_project(builder.project(model, board)).elf_path().is_file()
+    h7 = load_project(builder.project(model, "nucleo_h743zi"))  # USART3 (newer STM32 USART) for Renode
+    assert h7.default_env == "nucleo_h743zi_offline"
+    _assert_console_vector(h7.elf_path(), load_board("nucleo_h743zi"))
     disco = load_project(builder.project(model, "disco_f407vg"))
     assert disco.default_env == "disco_f407vg_offline"
     identity, selftest = boot_lines("disco_f407vg", disco.elf_path())  # USART2 = QEMU's second UART
     assert identity.startswith("TL-IDENTITY board=disco_f407vg ") and " counter=cycles " in identity
     assert selftest == "TL-SELFTEST PASS 0 cycles"  # DWT->CYCCNT reads 0 under QEMU; real parts count
+
+
+def _assert_console_vector(elf_path, board) -> None:
+    """The vector table sits at the start of flash, holds 16 + num_irqs entries, and the console's
+    RX interrupt entry points at the console port's handler (Thumb bit set)."""
+    from elftools.elf.elffile import ELFFile
+
+    with open(elf_path, "rb") as stream:
+        elf = ELFFile(stream)
+        vectors = elf.get_section_by_name(".isr_vector")
+        handler = elf.get_section_by_name(".symtab").get_symbol_by_name("tl_console_irq_handler")[0]
+        assert vectors["sh_addr"] == board.memory.flash_origin
+        assert vectors["sh_size"] == 4 * (16 + board.baremetal.num_irqs)
+        table = np.frombuffer(vectors.data(), dtype="<u4")
+        assert table[16 + board.console.irq] == handler["st_value"] | 1
+        ram_end = board.memory.ram_origin + board.memory.ram_bytes
+        assert board.memory.ram_origin < table[0] <= ram_end  # initial stack pointer in RAM
 
 
 def test_a_model_that_does_not_fit_is_refused_with_the_numbers(builder, resnet_model, tmp_path):
