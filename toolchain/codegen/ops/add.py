@@ -1,4 +1,5 @@
-"""ADD: int8 (TFLM's 20-bit-headroom integer add) and float32, numpy broadcasting.
+"""ADD: int8 (TFLM's 20-bit-headroom integer add), int16 (the same with 15 bits) and float32, numpy
+broadcasting.
 
 Each int8 input's rescale depends on that input alone, so it is precomputed here for all 256 values
 (two 1 KiB tables in flash): the kernel does one table read per input and one requantization."""
@@ -13,6 +14,7 @@ from toolchain.codegen.params import (activation_range_float, activation_range_q
 from toolchain.model.graph import Graph, Operator
 
 LEFT_SHIFT_INT8 = 20
+LEFT_SHIFT_INT16 = 15  # TFLM: 15 bits keep (x << 15) of any int16 within int32
 
 
 def rescale_table(name: str, offset: int, multiplier: int, shift: int) -> ConstArray:
@@ -22,24 +24,37 @@ def rescale_table(name: str, offset: int, multiplier: int, shift: int) -> ConstA
     return ConstArray(name, "int32", np.asarray(values, dtype=np.int32))
 
 
-def build_int8(graph: Graph, op: Operator) -> KernelCall:
+def _rescale_params(graph: Graph, op: Operator, left_shift: int) -> dict:
+    """TFLM's Prepare for quantized ADD: both inputs to the common scale 2 * max(scale1, scale2)
+    after `left_shift` bits of headroom, the sum back to the output scale (double precision from
+    the float32 scales)."""
     a, b = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]]
     out = graph.tensors[op.outputs[0]]
     twice_max = 2.0 * float(max(f32(scale_of(a)), f32(scale_of(b))))
     m1, s1 = quantize_multiplier_smaller_than_one(float(f32(scale_of(a))) / twice_max)
     m2, s2 = quantize_multiplier_smaller_than_one(float(f32(scale_of(b))) / twice_max)
     mo, so = quantize_multiplier_smaller_than_one(
-        twice_max / ((1 << LEFT_SHIFT_INT8) * float(f32(scale_of(out)))))
+        twice_max / ((1 << left_shift) * float(f32(scale_of(out)))))
     act_min, act_max = activation_range_quantized(fused_activation(op), out)
-    return KernelCall(
-        params={"shape": broadcast(graph, op), "left_shift": LEFT_SHIFT_INT8,
-                "input1_offset": -zero_point_of(a), "input1_multiplier": m1, "input1_shift": s1,
-                "input2_offset": -zero_point_of(b), "input2_multiplier": m2, "input2_shift": s2,
-                "output_offset": zero_point_of(out), "output_multiplier": mo, "output_shift": so,
-                "act_min": act_min, "act_max": act_max,
-                "input1_table": rescale_table("input1_table", -zero_point_of(a), m1, s1),
-                "input2_table": rescale_table("input2_table", -zero_point_of(b), m2, s2)},
-        inputs=(op.inputs[0], op.inputs[1]), outputs=(op.outputs[0],))
+    return {"shape": broadcast(graph, op), "left_shift": left_shift,
+            "input1_offset": -zero_point_of(a), "input1_multiplier": m1, "input1_shift": s1,
+            "input2_offset": -zero_point_of(b), "input2_multiplier": m2, "input2_shift": s2,
+            "output_offset": zero_point_of(out), "output_multiplier": mo, "output_shift": so,
+            "act_min": act_min, "act_max": act_max}
+
+
+def build_int8(graph: Graph, op: Operator) -> KernelCall:
+    params = _rescale_params(graph, op, LEFT_SHIFT_INT8)
+    params["input1_table"] = rescale_table("input1_table", params["input1_offset"], params["input1_multiplier"],
+                                           params["input1_shift"])
+    params["input2_table"] = rescale_table("input2_table", params["input2_offset"], params["input2_multiplier"],
+                                           params["input2_shift"])
+    return KernelCall(params=params, inputs=(op.inputs[0], op.inputs[1]), outputs=(op.outputs[0],))
+
+
+def build_int16(graph: Graph, op: Operator) -> KernelCall:
+    return KernelCall(params=_rescale_params(graph, op, LEFT_SHIFT_INT16),
+                      inputs=(op.inputs[0], op.inputs[1]), outputs=(op.outputs[0],))
 
 
 def build_f32(graph: Graph, op: Operator) -> KernelCall:
@@ -51,6 +66,8 @@ def build_f32(graph: Graph, op: Operator) -> KernelCall:
 KERNELS = [
     Kernel(op="ADD", types=("int8,int8->int8",), function="tl_add_int8", c_file="kernels/add_int8.c",
            header="kernels/add.h", build=build_int8),
+    Kernel(op="ADD", types=("int16,int16->int16",), function="tl_add_int16", c_file="kernels/add_int16.c",
+           header="kernels/add.h", build=build_int16),
     Kernel(op="ADD", types=("float32,float32->float32",), function="tl_add_f32", c_file="kernels/add_f32.c",
            header="kernels/add.h", build=build_f32, runtime=()),
 ]

@@ -1,9 +1,10 @@
-"""AVERAGE_POOL_2D: int8 (averages raw values: the converter gives input and output one quantization) and float32."""
+"""AVERAGE_POOL_2D: int8 and int16 (average raw values: the converter gives input and output one
+quantization) and float32."""
 from __future__ import annotations
 
 from toolchain.codegen.kernel_table import Float32, Kernel, KernelCall
-from toolchain.codegen.params import (activation_range_float, activation_range_quantized, fused_activation,
-                                      window)
+from toolchain.codegen.params import (activation_range_float, activation_range_quantized, f32, fused_activation,
+                                      scale_of, window, zero_point_of)
 from toolchain.errors import UnsupportedError
 from toolchain.model.graph import Graph, Operator
 
@@ -25,6 +26,15 @@ def build_int8(graph: Graph, op: Operator) -> KernelCall:
                       inputs=(op.inputs[0],), outputs=(op.outputs[0],), scratch_bytes=4 * win["in_c"])
 
 
+def build_int16(graph: Graph, op: Operator) -> KernelCall:
+    inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+    # Raw values are averaged and never rescaled, so TFLM demands one quantization.
+    if abs(float(f32(scale_of(inp))) - float(f32(scale_of(out)))) > 1e-6 or zero_point_of(inp) != zero_point_of(out):
+        raise UnsupportedError(f"operator {op.index} AVERAGE_POOL_2D: input and output quantization differ "
+                               f"(TFLM rejects this too)")
+    return build_int8(graph, op)
+
+
 def build_f32(graph: Graph, op: Operator) -> KernelCall:
     act_min, act_max = activation_range_float(fused_activation(op))
     return KernelCall(params={"win": _window(graph, op), "act_min": Float32(act_min), "act_max": Float32(act_max)},
@@ -34,6 +44,8 @@ def build_f32(graph: Graph, op: Operator) -> KernelCall:
 KERNELS = [
     Kernel(op="AVERAGE_POOL_2D", types=("int8->int8",), function="tl_average_pool_2d_int8",
            c_file="kernels/average_pool_2d_int8.c", header="kernels/average_pool_2d.h", build=build_int8),
+    Kernel(op="AVERAGE_POOL_2D", types=("int16->int16",), function="tl_average_pool_2d_int16",
+           c_file="kernels/average_pool_2d_int16.c", header="kernels/average_pool_2d.h", build=build_int16),
     Kernel(op="AVERAGE_POOL_2D", types=("float32->float32",), function="tl_average_pool_2d_f32",
            c_file="kernels/average_pool_2d_f32.c", header="kernels/average_pool_2d.h", build=build_f32,
            runtime=()),

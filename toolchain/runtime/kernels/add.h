@@ -17,6 +17,19 @@ typedef struct {
 
 void tl_add_int8(const tl_add_int8_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 
+/* int16 (16x8): the int8 arithmetic with 15 bits of headroom, rescaled inline (no tables: one
+   per input would take 256 KiB). */
+typedef struct {
+  tl_broadcast shape;
+  int32_t left_shift;        /* 15 */
+  int32_t input1_offset, input1_multiplier, input1_shift;
+  int32_t input2_offset, input2_multiplier, input2_shift;
+  int32_t output_offset, output_multiplier, output_shift;
+  int32_t act_min, act_max;
+} tl_add_int16_params;
+
+void tl_add_int16(const tl_add_int16_params *p, const int16_t *input1, const int16_t *input2, int16_t *output);
+
 typedef struct {
   tl_broadcast shape;
   float act_min, act_max;

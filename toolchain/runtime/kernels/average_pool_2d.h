@@ -13,6 +13,12 @@ typedef struct {
 void tl_average_pool_2d_int8(const tl_average_pool_2d_int8_params *p, const int8_t *input, int8_t *output,
                              void *scratch);
 
+typedef tl_average_pool_2d_int8_params tl_average_pool_2d_int16_params;
+
+/* scratch: out_c int32 sums */
+void tl_average_pool_2d_int16(const tl_average_pool_2d_int16_params *p, const int16_t *input, int16_t *output,
+                              void *scratch);
+
 typedef struct {
   tl_window win;
   float act_min, act_max;
