@@ -68,7 +68,8 @@ def _print_report(r) -> None:
         table.add_row(name, value)
     console = Console()
     console.print(table)
-    console.print(f"dashboard: {r.dashboard_url} (while serving: tinylarge aggregator serve --db {r.aggregator_db})")
+    console.print(f"dashboard: `tinylarge aggregator serve --db {r.aggregator_db}`, then open "
+                  "http://127.0.0.1:8700/ (or run the demo with --serve to keep it up)")
     console.print(f"next round: tinylarge distill --data synthetic:vibration:1500 --student-arch ds-cnn "
                   f"--extra-data {r.hard_examples_path} -o <dir>")
 
