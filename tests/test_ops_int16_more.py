@@ -1,10 +1,12 @@
-"""int16 (16x8) ADD and AVERAGE_POOL_2D: seeded random single-operator models, every output byte of
-the generated C equal to TFLM's, every build under AddressSanitizer + UBSan.
+"""int16 (16x8) ADD and AVERAGE_POOL_2D, int32 ADD and MUL: seeded random single-operator models,
+every output byte of the generated C equal to TFLM's, every build under AddressSanitizer + UBSan.
 
 ADD covers numpy broadcasting (lower ranks too), input/output scale ratios from 1/8 to ~1000 (the
 output multiplier must stay below one, as TFLM's Prepare demands), fused activations, both values of
 `pot_scale_int16` (TFLM's micro kernel takes the general-scale path either way) and some non-zero
-zero points (TFLM accepts them for ADD). Samples 0 and 1 are all -32768 and all 32767."""
+zero points (TFLM accepts them for ADD). Samples 0 and 1 are all -32768 and all 32767.
+int32 ADD/MUL: half the samples over the whole int32 range (sums and products wrap), half within
+[-10, 10] (the fused-activation clamps show: MUL applies them, ADD ignores them, as TFLM)."""
 from __future__ import annotations
 
 import math
@@ -20,6 +22,7 @@ from toolchain.model.writer import serialize_model
 from toolchain.reference import reference_outputs
 
 ADD_MODELS = 24
+INT32_MODELS = 10
 POOL_MODELS = 16
 SAMPLES = 10
 _ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
@@ -76,6 +79,21 @@ def add_int16_sweep(rng) -> tuple:
     return graph, [every, rng.integers(-32768, 32768, size=(SAMPLES, 1)).astype(np.int16)]
 
 
+def binary_int32(op: str, rng) -> object:
+    a_shape, b_shape, out_shape = _broadcast_shapes(rng)
+    b = GraphBuilder()
+    x1, x2, y = b.tensor(a_shape, "int32"), b.tensor(b_shape, "int32"), b.tensor(out_shape, "int32")
+    b.op(op, (x1, x2), (y,), {"fused_activation_function": str(rng.choice(_ACTIVATIONS))})
+    return b.graph((x1, x2), (y,))
+
+
+def _int32_inputs(graph, rng) -> list[np.ndarray]:
+    inputs = random_inputs(graph, SAMPLES, rng)
+    for x in inputs:
+        x[SAMPLES // 2:] = rng.integers(-10, 11, size=x[SAMPLES // 2:].shape)
+    return inputs
+
+
 def _inputs_with_extremes(graph, rng) -> list[np.ndarray]:
     inputs = random_inputs(graph, SAMPLES, rng)
     for x in inputs:
@@ -83,15 +101,15 @@ def _inputs_with_extremes(graph, rng) -> list[np.ndarray]:
     return inputs
 
 
-def _case(label: str, graphs: list, seed: int) -> tuple:
+def _case(label: str, graphs: list, seed: int, draw=_inputs_with_extremes) -> tuple:
     rng = np.random.default_rng(seed)
-    inputs = [x for g in graphs for x in _inputs_with_extremes(g, rng)]
+    inputs = [x for g in graphs for x in draw(g, rng)]
     return label, merge_graphs(graphs, label), inputs
 
 
 @pytest.fixture(scope="module")
 def outcomes():
-    """Two merged models per operator (one build each), all under ASan + UBSan."""
+    """Merged models (one build each), all under ASan + UBSan."""
     adds = [add_int16(np.random.default_rng(7100 + k)) for k in range(ADD_MODELS)]
     pools = [average_pool_2d(np.random.default_rng(7200 + k), INT16) for k in range(POOL_MODELS - 4)]
     pools += [global_average_pool_int16(np.random.default_rng(7300 + k)) for k in range(4)]
@@ -99,6 +117,8 @@ def outcomes():
     cases = [_case("add_a", adds[:half_add], 1), _case("add_b", adds[half_add:], 2),
              _case("avgpool_a", pools[:half_pool], 3), _case("avgpool_b", pools[half_pool:], 4),
              ("add_sweep", *add_int16_sweep(np.random.default_rng(7400)))]
+    cases += [_case(f"{op.lower()}_int32", [binary_int32(op, np.random.default_rng(seed + k)) for k in range(INT32_MODELS)],
+                    seed, _int32_inputs) for op, seed in (("ADD", 7500), ("MUL", 7600))]
     return {o.label: o for o in compare(cases, sanitize=lambda index, label: True)}
 
 
@@ -116,6 +136,15 @@ def test_add_int16_every_value_matches_tflm(outcomes):
     outcome = outcomes["add_sweep"]
     assert outcome.mismatch() is None, outcome.mismatch()
     assert outcome.want[0].shape == (SAMPLES, 65536)
+
+
+@pytest.mark.parametrize("label", ["add_int32", "mul_int32"])
+def test_int32_models_match_tflm(outcomes, label):
+    outcome = outcomes[label]
+    assert len(outcome.want) == INT32_MODELS
+    assert outcome.mismatch() is None, outcome.mismatch()
+    activations = [op.options["fused_activation_function"] for op in outcome.graph.operators]
+    assert len(set(activations)) > 2  # the seeds cover several fused activations
 
 
 def test_add_int16_saturates_like_tflm(outcomes):
@@ -136,3 +165,10 @@ def test_average_pool_int16_requantizing_is_refused_like_tflm():
     assert "quantization differ" in problems[0]["reason"]
     with pytest.raises(Exception):
         reference_outputs(serialize_model(graph), [np.zeros((1, 1, 4, 4, 2), dtype=np.int16)])
+
+
+def test_add_int32_ignores_fused_activation_like_tflm(outcomes):
+    """TFLM's int32 ADD clamps to the whole int32 range: a RELU model still gives negative sums."""
+    outcome = outcomes["add_int32"]
+    activations = [op.options["fused_activation_function"] for op in outcome.graph.operators]
+    assert any(act == "RELU" and (w < 0).any() for act, w in zip(activations, outcome.want))

@@ -1,5 +1,5 @@
-"""ADD: int8 (TFLM's 20-bit-headroom integer add), int16 (the same with 15 bits) and float32, numpy
-broadcasting.
+"""ADD: int8 (TFLM's 20-bit-headroom integer add), int16 (the same with 15 bits), int32 (wrapping,
+no activation, as TFLM) and float32, numpy broadcasting.
 
 Each int8 input's rescale depends on that input alone, so it is precomputed here for all 256 values
 (two 1 KiB tables in flash): the kernel does one table read per input and one requantization."""
@@ -57,6 +57,12 @@ def build_int16(graph: Graph, op: Operator) -> KernelCall:
                       inputs=(op.inputs[0], op.inputs[1]), outputs=(op.outputs[0],))
 
 
+def build_int32(graph: Graph, op: Operator) -> KernelCall:
+    # TFLM's int32 add clamps to the whole int32 range whatever the fused activation says.
+    return KernelCall(params={"shape": broadcast(graph, op)}, inputs=(op.inputs[0], op.inputs[1]),
+                      outputs=(op.outputs[0],))
+
+
 def build_f32(graph: Graph, op: Operator) -> KernelCall:
     act_min, act_max = activation_range_float(fused_activation(op))
     return KernelCall(params={"shape": broadcast(graph, op), "act_min": Float32(act_min), "act_max": Float32(act_max)},
@@ -68,6 +74,8 @@ KERNELS = [
            header="kernels/add.h", build=build_int8),
     Kernel(op="ADD", types=("int16,int16->int16",), function="tl_add_int16", c_file="kernels/add_int16.c",
            header="kernels/add.h", build=build_int16),
+    Kernel(op="ADD", types=("int32,int32->int32",), function="tl_add_int32", c_file="kernels/add_int32.c",
+           header="kernels/add.h", build=build_int32, runtime=()),
     Kernel(op="ADD", types=("float32,float32->float32",), function="tl_add_f32", c_file="kernels/add_f32.c",
            header="kernels/add.h", build=build_f32, runtime=()),
 ]

@@ -37,4 +37,11 @@ typedef struct {
 
 void tl_add_f32(const tl_add_f32_params *p, const float *input1, const float *input2, float *output);
 
+/* int32: a wrapping sum; TFLM's int32 add ignores the fused activation. */
+typedef struct {
+  tl_broadcast shape;
+} tl_add_int32_params;
+
+void tl_add_int32(const tl_add_int32_params *p, const int32_t *input1, const int32_t *input2, int32_t *output);
+
 #endif /* TL_ADD_H */

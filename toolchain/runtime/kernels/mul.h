@@ -24,4 +24,12 @@ typedef struct {
 
 void tl_mul_f32(const tl_mul_f32_params *p, const float *input1, const float *input2, float *output);
 
+/* int32: a wrapping product clamped to the activation range (NONE: the whole int32 range). */
+typedef struct {
+  tl_broadcast shape;
+  int32_t act_min, act_max;
+} tl_mul_int32_params;
+
+void tl_mul_int32(const tl_mul_int32_params *p, const int32_t *input1, const int32_t *input2, int32_t *output);
+
 #endif /* TL_MUL_H */
