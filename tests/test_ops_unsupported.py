@@ -42,6 +42,15 @@ def max_pool_requantizing(zero_point_only: bool):
     return b.graph((x,), (y,)), "quantization differ"
 
 
+def average_pool_requantizing():
+    b = GraphBuilder()
+    x = b.tensor((1, 4, 4, 2), "int8", q(0.1, 3))
+    y = b.tensor((1, 2, 2, 2), "int8", q(0.05, 3))
+    b.op("AVERAGE_POOL_2D", (x,), (y,), {"padding": "VALID", "stride_w": 2, "stride_h": 2, "filter_width": 2,
+                                         "filter_height": 2, "fused_activation_function": "NONE"})
+    return b.graph((x,), (y,)), "quantization differ"
+
+
 def padv2_requantizing_constant():
     b = GraphBuilder()
     x = b.tensor((2, 3), "int8", q(0.1, 3))
@@ -67,6 +76,7 @@ CASES = {
     "concat-fused-relu": concat_fused_relu,
     "max-pool-scale": lambda: max_pool_requantizing(False),
     "max-pool-zero-point": lambda: max_pool_requantizing(True),
+    "average-pool-int8-scale": average_pool_requantizing,
 }
 
 

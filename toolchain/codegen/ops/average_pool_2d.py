@@ -18,21 +18,21 @@ def _window(graph: Graph, op: Operator) -> dict:
     return window(graph, op, k_h, k_w, inp.shape[3])
 
 
+def _require_one_quantization(graph: Graph, op: Operator) -> None:
+    """Raw values are averaged and never rescaled, so TFLM demands one quantization."""
+    inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+    if abs(float(f32(scale_of(inp))) - float(f32(scale_of(out)))) > 1e-6 or zero_point_of(inp) != zero_point_of(out):
+        raise UnsupportedError(f"operator {op.index} AVERAGE_POOL_2D: input and output quantization differ "
+                               f"(TFLM rejects this too)")
+
+
 def build_int8(graph: Graph, op: Operator) -> KernelCall:
+    _require_one_quantization(graph, op)
     out = graph.tensors[op.outputs[0]]
     win = _window(graph, op)
     act_min, act_max = activation_range_quantized(fused_activation(op), out)
     return KernelCall(params={"win": win, "act_min": act_min, "act_max": act_max},
                       inputs=(op.inputs[0],), outputs=(op.outputs[0],), scratch_bytes=4 * win["in_c"])
-
-
-def build_int16(graph: Graph, op: Operator) -> KernelCall:
-    inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
-    # Raw values are averaged and never rescaled, so TFLM demands one quantization.
-    if abs(float(f32(scale_of(inp))) - float(f32(scale_of(out)))) > 1e-6 or zero_point_of(inp) != zero_point_of(out):
-        raise UnsupportedError(f"operator {op.index} AVERAGE_POOL_2D: input and output quantization differ "
-                               f"(TFLM rejects this too)")
-    return build_int8(graph, op)
 
 
 def build_f32(graph: Graph, op: Operator) -> KernelCall:
@@ -45,7 +45,8 @@ KERNELS = [
     Kernel(op="AVERAGE_POOL_2D", types=("int8->int8",), function="tl_average_pool_2d_int8",
            c_file="kernels/average_pool_2d_int8.c", header="kernels/average_pool_2d.h", build=build_int8),
     Kernel(op="AVERAGE_POOL_2D", types=("int16->int16",), function="tl_average_pool_2d_int16",
-           c_file="kernels/average_pool_2d_int16.c", header="kernels/average_pool_2d.h", build=build_int16),
+           c_file="kernels/average_pool_2d_int16.c", header="kernels/average_pool_2d.h",
+           build=build_int8),  # same parameters and rules; only the C kernel differs
     Kernel(op="AVERAGE_POOL_2D", types=("float32->float32",), function="tl_average_pool_2d_f32",
            c_file="kernels/average_pool_2d_f32.c", header="kernels/average_pool_2d.h", build=build_f32,
            runtime=()),
