@@ -80,6 +80,32 @@ def test_inspect_bad_model(tmp_path, kws_model, make, pattern):
     assert_one_line_error(run("inspect", target), 2, pattern)
 
 
+def test_inspect_reports_unsupported_operators_and_exits_2(tmp_path):
+    """EXP has no kernel: the report still lists every operator, then one error line and exit 2."""
+    tensors = [Tensor(0, "x", (1, 8), "float32"), Tensor(1, "e", (1, 8), "float32"),
+               Tensor(2, "y", (1, 8), "float32")]
+    ops = [Operator(0, "EXP", (0,), (1,)), Operator(1, "RELU", (1,), (2,))]
+    model = tmp_path / "exp.tflite"
+    write_model(Graph(tensors, ops, (0,), (2,)), model)
+    result = run("inspect", model, "--json")
+    report = json.loads(result.stdout)
+    assert [o["op"] for o in report["operators"]] == ["EXP", "RELU"]
+    assert [(u["index"], u["op"], u["types"]) for u in report["unsupported_ops"]] == [(0, "EXP", "float32->float32")]
+    assert_one_line_error(result, 2, "operator 0 EXP (float32->float32)")
+
+
+def test_inspect_a_model_tflm_cannot_run(tmp_path):
+    """A custom operator: TFLM has no kernel either, yet our figures are still reported."""
+    tensors = [Tensor(0, "x", (1, 8), "float32"), Tensor(1, "y", (1, 8), "float32")]
+    model = tmp_path / "custom.tflite"
+    write_model(Graph(tensors, [Operator(0, "CUSTOM:MyOp", (0,), (1,))], (0,), (1,)), model)
+    result = run("inspect", model, "--json")
+    report = json.loads(result.stdout)
+    assert report["tflm_arena_bytes"] is None and "TFLM" in report["tflm_error"]
+    assert report["arena_bytes"] == 64  # two live 32-byte float tensors
+    assert_one_line_error(result, 2, "operator 0 CUSTOM:MyOp")
+
+
 def test_inspect_unknown_board(kws_model):
     assert_one_line_error(run("inspect", kws_model, "--board", "nope"), 2, "unknown board 'nope'")
 

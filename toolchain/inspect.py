@@ -6,6 +6,7 @@ from pathlib import Path
 
 from toolchain.boards import load_board
 from toolchain.codegen.supported import unsupported_ops
+from toolchain.errors import ModelError
 from toolchain.model.analysis import OperatorCost, operator_costs
 from toolchain.model.reader import read_model
 from toolchain.plan import check_plan, plan_memory
@@ -23,9 +24,10 @@ class InspectReport:
     total_macs: int
     weight_bytes: int
     arena_bytes: int
-    tflm_arena_bytes: int
+    tflm_arena_bytes: int | None  # None when TFLM itself cannot run the model (tflm_error says why)
     unsupported_ops: list[dict]
     fit: FitReport | None = None
+    tflm_error: str | None = None
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -39,11 +41,14 @@ def inspect_model(path: str | Path, board_name: str | None = None) -> InspectRep
     plan = plan_memory(graph)
     check_plan(graph, plan)
     costs = operator_costs(graph)
+    try:
+        tflm_arena, tflm_error = tflm_arena_bytes(path), None
+    except ModelError as exc:  # e.g. an operator TFLM has no kernel for: still report ours
+        tflm_arena, tflm_error = None, str(exc)
     return InspectReport(
         model=str(path), sha256=graph.sha256, operators=costs,
         inputs=[t.describe() for t in graph.input_tensors],
         outputs=[t.describe() for t in graph.output_tensors],
         total_macs=sum(c.macs for c in costs), weight_bytes=graph.weight_bytes(),
-        arena_bytes=plan.arena_bytes, tflm_arena_bytes=tflm_arena_bytes(path),
-        unsupported_ops=unsupported_ops(graph),
-        fit=estimate_fit(graph, plan.arena_bytes, board) if board else None)
+        arena_bytes=plan.arena_bytes, tflm_arena_bytes=tflm_arena, unsupported_ops=unsupported_ops(graph),
+        fit=estimate_fit(graph, plan.arena_bytes, board) if board else None, tflm_error=tflm_error)

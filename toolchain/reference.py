@@ -27,7 +27,22 @@ def _interpreter(model: bytes):
     return runtime.Interpreter.from_bytes(model, arena_size=max(len(model) * 10, 4 << 20))
 
 
+def _capture_native_stderr():
+    """In the child: TFLM reports problems on the C++ stderr. Keep them out of the user's terminal
+    and hand them back with the error instead."""
+    capture = tempfile.TemporaryFile()
+    os.dup2(capture.fileno(), 2)
+    return capture
+
+
+def _native_messages(capture) -> str:
+    capture.seek(0)
+    text = capture.read().decode("utf-8", "replace").strip()
+    return f" ({' '.join(text.split())[:300]})" if text else ""
+
+
 def _run_worker(model: bytes, inputs: list[np.ndarray], n_outputs: int, conn) -> None:
+    capture = _capture_native_stderr()
     try:
         interp = _interpreter(model)
         outputs: list[list[np.ndarray]] = [[] for _ in range(n_outputs)]
@@ -39,7 +54,7 @@ def _run_worker(model: bytes, inputs: list[np.ndarray], n_outputs: int, conn) ->
                 outputs[i].append(np.array(interp.get_output(i), copy=True))
         conn.send(("ok", [np.stack(o) for o in outputs]))
     except Exception as exc:
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        conn.send(("error", f"{type(exc).__name__}: {exc}{_native_messages(capture)}"))
     finally:
         conn.close()
 
@@ -84,6 +99,7 @@ def reference_outputs(model: str | Path | bytes, inputs: list[np.ndarray]) -> li
 
 def _arena_worker(model: bytes, conn) -> None:
     """Measures the arena by capturing what print_allocations writes to the C++ stderr."""
+    native = _capture_native_stderr()
     try:
         interp = _interpreter(model)
         with tempfile.TemporaryFile() as capture:
@@ -103,7 +119,7 @@ def _arena_worker(model: bytes, conn) -> None:
         else:
             conn.send(("ok", (int(total.group(1)), int(head.group(1)) if head else 0)))
     except Exception as exc:
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        conn.send(("error", f"{type(exc).__name__}: {exc}{_native_messages(native)}"))
     finally:
         conn.close()
 

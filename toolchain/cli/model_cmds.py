@@ -7,7 +7,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from toolchain.errors import DoesNotFitError
+from toolchain.errors import DoesNotFitError, UnsupportedError
 
 
 @click.command("inspect")
@@ -23,6 +23,10 @@ def inspect_command(model: str, board: str | None, as_json: bool) -> None:
         click.echo(json.dumps(report.to_json(), indent=2))
     else:
         _print_report(report)
+    if report.unsupported_ops:
+        first = report.unsupported_ops[0]
+        raise UnsupportedError(f"{report.model}: {len(report.unsupported_ops)} operator(s) the code generator does "
+                               f"not support, first: operator {first['index']} {first['op']} ({first['types']})")
     if report.fit is not None and not report.fit.fits:
         raise DoesNotFitError(f"{report.model} does not fit: {report.fit.describe()}")
 
@@ -39,8 +43,9 @@ def _print_report(report) -> None:
     console.print(table)
     console.print(f"operators {len(report.operators)}   MACs {report.total_macs:,}   "
                   f"weights {report.weight_bytes:,} B")
-    console.print(f"arena (tinylarge plan) {report.arena_bytes:,} B   "
-                  f"arena (TFLM) {report.tflm_arena_bytes:,} B")
+    tflm = (f"{report.tflm_arena_bytes:,} B" if report.tflm_arena_bytes is not None
+            else f"unknown ({report.tflm_error})")
+    console.print(f"arena (tinylarge plan) {report.arena_bytes:,} B   arena (TFLM) {tflm}")
     if report.unsupported_ops:
         for u in report.unsupported_ops:
             console.print(f"[red]unsupported[/red]: operator {u['index']} {u['op']} ({u['types']})")
