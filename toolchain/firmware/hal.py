@@ -23,6 +23,7 @@ _EXIT_FILES = {("semihosting", "arm"): "exit_semihosting_arm.c",
                ("semihosting", "riscv"): "exit_semihosting_riscv.c"}
 _COMMON_FILES = ("tl_hal.h", "tl_hal_port.h", "tl_ring.h", "tl_hal_core.c")
 _ARDUINO_FILES = ("tl_hal.h", "hal_arduino.cpp")
+_PORT_HEADERS = {"stm32_usart": ("tl_stm32_pins.h",), "stm32_usart_v2": ("tl_stm32_pins.h",)}
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ def baremetal_variant(board: Board) -> HalVariant:
     exit_file = _EXIT_FILES.get((metal.exit, family), "exit_park.c")
     arch_header, *arch_sources = _ARCH_FILES[family]
     led_file = f"led_{metal.led.driver}.c" if metal.led else "led_none.c"
-    files = _COMMON_FILES + (arch_header, *arch_sources, port, f"counter_{metal.counter}.c", exit_file, led_file)
+    files = _COMMON_FILES + (arch_header, *arch_sources, port, *_PORT_HEADERS.get(console.driver, ()),
+                             f"counter_{metal.counter}.c", exit_file, led_file)
     return HalVariant("baremetal", tuple(sorted(files)), _baremetal_defines(board, console), arch_header,
                       console, metal.memory or board.memory)
 
