@@ -27,7 +27,8 @@ def variant_row(tmp_path, monkeypatch):
     c_file.write_text(MARKER + "\n" + variant)
     portable_row = next(k for k in softmax.KERNELS if k.function == "tl_softmax_int8")
     row = table.Kernel(op="SOFTMAX", types=portable_row.types, function=portable_row.function,
-                       c_file=str(c_file), header=portable_row.header, build=portable_row.build, cpu="testcpu")
+                       c_file=str(c_file), header=portable_row.header, build=portable_row.build,
+                       runtime=portable_row.runtime, cpu="testcpu")
     rows = table.kernel_table()
     monkeypatch.setattr(table, "kernel_table", lambda: [*rows, row])
     return row

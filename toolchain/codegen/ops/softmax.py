@@ -81,11 +81,15 @@ def build_f32(graph: Graph, op: Operator) -> KernelCall:
                       inputs=(op.inputs[0],), outputs=(op.outputs[0],))
 
 
+# The fixed-point steps both int8-input kernels share, beside the quantization arithmetic.
+INT8_STEPS = ("tl_quant.h", "tl_quant.c", "kernels/softmax_int8_steps.h")
+
 KERNELS = [
     Kernel(op="SOFTMAX", types=("int8->int8",), function="tl_softmax_int8", c_file="kernels/softmax_int8.c",
-           header="kernels/softmax.h", build=build_int8),
+           header="kernels/softmax.h", build=build_int8, runtime=INT8_STEPS),
     Kernel(op="SOFTMAX", types=("int8->int16",), function="tl_softmax_int8_int16",
-           c_file="kernels/softmax_int8_int16.c", header="kernels/softmax.h", build=build_int8_int16),
+           c_file="kernels/softmax_int8_int16.c", header="kernels/softmax.h", build=build_int8_int16,
+           runtime=INT8_STEPS),
     Kernel(op="SOFTMAX", types=("int16->int16",), function="tl_softmax_int16", c_file="kernels/softmax_int16.c",
            header="kernels/softmax.h", build=build_int16),
     Kernel(op="SOFTMAX", types=("float32->float32",), function="tl_softmax_f32", c_file="kernels/softmax_f32.c",
