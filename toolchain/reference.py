@@ -41,18 +41,37 @@ def _native_messages(capture) -> str:
     return f" ({' '.join(text.split())[:300]})" if text else ""
 
 
+def _run_samples(interp, inputs: list[np.ndarray], n_outputs: int) -> list[np.ndarray]:
+    outputs: list[list[np.ndarray]] = [[] for _ in range(n_outputs)]
+    for s in range(len(inputs[0])):
+        for i, batch in enumerate(inputs):
+            interp.set_input(batch[s], i)
+        interp.invoke()
+        for i in range(n_outputs):
+            outputs[i].append(np.array(interp.get_output(i), copy=True))
+    return [np.stack(o) for o in outputs]
+
+
 def _run_worker(model: bytes, inputs: list[np.ndarray], n_outputs: int, conn) -> None:
     capture = _capture_native_stderr()
     try:
-        interp = _interpreter(model)
-        outputs: list[list[np.ndarray]] = [[] for _ in range(n_outputs)]
-        for s in range(len(inputs[0])):
-            for i, batch in enumerate(inputs):
-                interp.set_input(batch[s], i)
-            interp.invoke()
-            for i in range(n_outputs):
-                outputs[i].append(np.array(interp.get_output(i), copy=True))
-        conn.send(("ok", [np.stack(o) for o in outputs]))
+        conn.send(("ok", _run_samples(_interpreter(model), inputs, n_outputs)))
+    except Exception as exc:
+        conn.send(("error", f"{type(exc).__name__}: {exc}{_native_messages(capture)}"))
+    finally:
+        conn.close()
+
+
+def _chains_worker(chains: list[list[tuple[bytes, int]]], inputs: list[np.ndarray], conn) -> None:
+    capture = _capture_native_stderr()
+    try:
+        finals = []
+        for chain in chains:
+            arrays = inputs
+            for model, n_outputs in chain:
+                arrays = _run_samples(_interpreter(model), arrays, n_outputs)
+            finals.append(arrays)
+        conn.send(("ok", finals))
     except Exception as exc:
         conn.send(("error", f"{type(exc).__name__}: {exc}{_native_messages(capture)}"))
     finally:
@@ -95,6 +114,16 @@ def reference_outputs(model: str | Path | bytes, inputs: list[np.ndarray]) -> li
     if len(inputs) != len(graph.inputs):
         raise ModelError(f"model has {len(graph.inputs)} inputs, {len(inputs)} given")
     return _call(_run_worker, data, [np.asarray(x) for x in inputs], len(graph.outputs))
+
+
+def reference_chains(chains: list[list[str | Path | bytes]], inputs: list[np.ndarray]) -> list[list[np.ndarray]]:
+    """Run the same N samples through several chains of models in one child process: each model
+    of a chain takes the previous model's outputs as its inputs (output i -> input i). Returns the
+    last model's stacked outputs per chain (e.g. the whole model, and a split's head -> tail)."""
+    from toolchain.model.reader import parse_model
+
+    loaded = [[(data, len(parse_model(data).outputs)) for data in map(_model_bytes, chain)] for chain in chains]
+    return _call(_chains_worker, loaded, [np.asarray(x) for x in inputs])
 
 
 def _arena_worker(model: bytes, conn) -> None:

@@ -46,9 +46,10 @@ def _register() -> None:
     from toolchain.cli import firmware_cmds
     from toolchain.cli import hil_cmds
     from toolchain.cli import demo_cmds
+    from toolchain.cli import split_cmds
 
     for module in (model_cmds, aggregator_cmds, codegen_cmds, distill_cmds, emulate_cmds, firmware_cmds, hil_cmds,
-                   demo_cmds):
+                   demo_cmds, split_cmds):
         for command in module.COMMANDS:
             main.add_command(command)
 
