@@ -51,3 +51,12 @@ def test_cpu_variant_runs_bit_exact(variant_row, kws_model):
     inputs = random_inputs(graph, 20, seed=5)
     report = compare(graph, HostModel(graph, cpu="testcpu").run(inputs), reference_outputs(kws_model, inputs), 5)
     assert report.ok and report.samples == 20
+
+
+def test_cpu_variant_that_declines_an_operator_leaves_the_portable_kernel(variant_row, kws_model, monkeypatch):
+    graph = read_model(kws_model)
+    declining = table.Kernel(**{**variant_row.__dict__, "accepts": lambda g, op: op.index != 12})
+    rows = [declining if k is variant_row else k for k in table.kernel_table()]
+    monkeypatch.setattr(table, "kernel_table", lambda: rows)
+    assert table.select_kernel(graph, graph.operators[12], "testcpu").cpu is None
+    assert generate_c(graph, target="testcpu").files == generate_c(graph).files

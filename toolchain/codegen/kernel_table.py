@@ -79,6 +79,10 @@ class Kernel:
     build: Builder
     cpu: str | None = None  # None: portable C99
     runtime: tuple[str, ...] = field(default=("tl_quant.h", "tl_quant.c"))  # other runtime files used
+    accepts: Callable[[Graph, Operator], bool] | None = None  # a CPU row may take only some shapes
+
+    def takes(self, graph: Graph, op: Operator) -> bool:
+        return self.accepts is None or self.accepts(graph, op)
 
     def matches(self, op: str, sig: str) -> bool:
         return self.op == op and any(fnmatch.fnmatchcase(sig, pattern) for pattern in self.types)
@@ -98,11 +102,12 @@ def kernel_table() -> list[Kernel]:
 
 
 def select_kernel(graph: Graph, op: Operator, cpu: str | None = None) -> Kernel | None:
-    """The CPU's own row when there is one, else the portable row; None when unsupported."""
+    """The CPU's own row when there is one that takes the operator, else the portable row; None when
+    unsupported."""
     sig = signature(graph, op)
     rows = [k for k in kernel_table() if k.matches(op.op, sig)]
     for wanted in ((cpu,) if cpu else ()) + (None,):
         for row in rows:
-            if row.cpu == wanted:
+            if row.cpu == wanted and row.takes(graph, op):
                 return row
     return None
