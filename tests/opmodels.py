@@ -360,6 +360,159 @@ def mean(rng, dtype: str) -> Graph:
     return b.graph((x,), (y,))
 
 
+def expand_dims(rng, dtype: str) -> Graph:
+    shape = _random_shape(rng, 1, 4)
+    axis = int(rng.integers(-len(shape) - 1, len(shape) + 1))
+    position = axis + len(shape) + 1 if axis < 0 else axis
+    b = GraphBuilder()
+    x = act_tensor(b, rng, shape, dtype)
+    a = b.tensor((1,), "int32", data=np.asarray([axis], dtype=np.int32))
+    y = act_tensor(b, rng, shape[:position] + (1,) + shape[position:], dtype, b.tensors[x].quant)
+    b.op("EXPAND_DIMS", (x, a), (y,))
+    return b.graph((x,), (y,))
+
+
+def _int32_const(b: GraphBuilder, values) -> int:
+    return b.tensor((len(values),), "int32", data=np.asarray(values, dtype=np.int32))
+
+
+def slice_(rng, dtype: str) -> Graph:
+    shape = _random_shape(rng, 1, 4, 5)
+    begin = [int(rng.integers(0, d)) for d in shape]
+    size = [int(rng.integers(1, d - bg + 1)) if rng.random() < 0.8 else -1 for d, bg in zip(shape, begin)]
+    out_shape = [d - bg if s == -1 else s for d, bg, s in zip(shape, begin, size)]
+    b = GraphBuilder()
+    x = act_tensor(b, rng, shape, dtype)
+    y = act_tensor(b, rng, out_shape, dtype, b.tensors[x].quant)
+    b.op("SLICE", (x, _int32_const(b, begin), _int32_const(b, size)), (y,))
+    return b.graph((x,), (y,))
+
+
+def strided_slice(rng, dtype: str) -> Graph:
+    """Random begins/ends (negative and out of range too), strides of either sign, begin/end/shrink
+    masks and the offset flag; output dims from the same rules TFLM applies."""
+    from toolchain.model.views import _strided_slice_axis, _strided_slice_prepared_dim
+
+    while True:
+        shape = _random_shape(rng, 1, 4, 6)
+        rank = len(shape)
+        begin = [int(rng.integers(-d - 1, d + 2)) for d in shape]
+        end = [int(rng.integers(-d - 1, d + 2)) for d in shape]
+        steps = [int(rng.choice([-3, -2, -1, 1, 1, 1, 2, 3])) for _ in shape]
+        masks = {k: int(rng.integers(0, 1 << rank)) if rng.random() < 0.4 else 0
+                 for k in ("begin_mask", "end_mask", "shrink_axis_mask")}
+        offset = bool(rng.random() < 0.2)
+        dims = [_strided_slice_axis(begin[a], end[a], steps[a], shape[a], bool(masks["begin_mask"] >> a & 1),
+                                    bool(masks["end_mask"] >> a & 1), bool(masks["shrink_axis_mask"] >> a & 1),
+                                    offset)[1] for a in range(rank)]
+        prepared = [_strided_slice_prepared_dim(begin[a], end[a], steps[a], shape[a], bool(masks["begin_mask"] >> a & 1),
+                                                bool(masks["end_mask"] >> a & 1),
+                                                bool(masks["shrink_axis_mask"] >> a & 1)) for a in range(rank)]
+        out_shape = [d for a, d in enumerate(dims) if not masks["shrink_axis_mask"] >> a & 1]
+        if out_shape and all(d > 0 for d in dims) and prepared == dims:
+            break
+    b = GraphBuilder()
+    x = act_tensor(b, rng, shape, dtype)
+    y = act_tensor(b, rng, out_shape, dtype, b.tensors[x].quant)
+    b.op("STRIDED_SLICE", (x, _int32_const(b, begin), _int32_const(b, end), _int32_const(b, steps)), (y,),
+         {**masks, "ellipsis_mask": 0, "new_axis_mask": 0, "offset": offset})
+    return b.graph((x,), (y,))
+
+
+def transpose(rng, dtype: str) -> Graph:
+    shape = _random_shape(rng, 1, 5, 4)
+    perm = [int(p) for p in rng.permutation(len(shape))]
+    b = GraphBuilder()
+    x = act_tensor(b, rng, shape, dtype)
+    y = act_tensor(b, rng, [shape[p] for p in perm], dtype, b.tensors[x].quant)
+    b.op("TRANSPOSE", (x, _int32_const(b, perm)), (y,))
+    return b.graph((x,), (y,))
+
+
+def space_to_depth(rng, dtype: str) -> Graph:
+    bs = int(rng.integers(1, 4))
+    n, h, w, c = int(rng.integers(1, 3)), bs * int(rng.integers(1, 4)), bs * int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    b = GraphBuilder()
+    x = act_tensor(b, rng, (n, h, w, c), dtype)
+    y = act_tensor(b, rng, (n, h // bs, w // bs, c * bs * bs), dtype, b.tensors[x].quant)
+    b.op("SPACE_TO_DEPTH", (x,), (y,), {"block_size": bs})
+    return b.graph((x,), (y,))
+
+
+def depth_to_space(rng, dtype: str) -> Graph:
+    bs = int(rng.integers(1, 4))
+    n, h, w, c = int(rng.integers(1, 3)), int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    b = GraphBuilder()
+    x = act_tensor(b, rng, (n, h, w, c * bs * bs), dtype)
+    y = act_tensor(b, rng, (n, h * bs, w * bs, c), dtype, b.tensors[x].quant)
+    b.op("DEPTH_TO_SPACE", (x,), (y,), {"block_size": bs})
+    return b.graph((x,), (y,))
+
+
+def _split_axis(rng, shape) -> int:
+    return int(rng.integers(-len(shape), len(shape)))
+
+
+def split(rng, dtype: str) -> Graph:
+    shape = list(_random_shape(rng, 1, 4))
+    axis = _split_axis(rng, shape)
+    n = int(rng.integers(1, 4))
+    shape[axis] *= n
+    b = GraphBuilder()
+    a = b.tensor((1,), "int32", data=np.asarray([axis], dtype=np.int32))
+    x = act_tensor(b, rng, shape, dtype)
+    part = list(shape)
+    part[axis] //= n
+    ys = [act_tensor(b, rng, part, dtype, b.tensors[x].quant) for _ in range(n)]
+    b.op("SPLIT", (a, x), ys, {"num_splits": n})
+    return b.graph((x,), ys)
+
+
+def split_v(rng, dtype: str) -> Graph:
+    shape = list(_random_shape(rng, 1, 4))
+    axis = _split_axis(rng, shape)
+    sizes = [int(rng.integers(1, 4)) for _ in range(int(rng.integers(1, 4)))]
+    shape[axis] = sum(sizes)
+    stored = list(sizes)
+    if rng.random() < 0.4:
+        stored[int(rng.integers(0, len(sizes)))] = -1  # one size inferred from the rest
+    b = GraphBuilder()
+    x = act_tensor(b, rng, shape, dtype)
+    ys = []
+    for size in sizes:
+        part = list(shape)
+        part[axis] = size
+        ys.append(act_tensor(b, rng, part, dtype, b.tensors[x].quant))
+    b.op("SPLIT_V", (x, _int32_const(b, stored), b.tensor((1,), "int32", data=np.asarray([axis], dtype=np.int32))),
+         ys, {"num_splits": len(sizes)})
+    return b.graph((x,), ys)
+
+
+def unpack(rng, dtype: str) -> Graph:
+    shape = list(_random_shape(rng, 2, 4))
+    axis = _split_axis(rng, shape)
+    n = shape[axis]
+    part = shape[:axis % len(shape)] + shape[axis % len(shape) + 1:]
+    b = GraphBuilder()
+    x = act_tensor(b, rng, shape, dtype)
+    ys = [act_tensor(b, rng, part, dtype, b.tensors[x].quant) for _ in range(n)]
+    b.op("UNPACK", (x,), ys, {"num": n, "axis": axis})
+    return b.graph((x,), ys)
+
+
+def pack(rng, dtype: str) -> Graph:
+    shape = list(_random_shape(rng, 1, 4))
+    n = int(rng.integers(1, 4))
+    axis = int(rng.integers(-len(shape) - 1, len(shape) + 1))
+    position = axis + len(shape) + 1 if axis < 0 else axis
+    quant = {INT8: qparams, INT16: qparams16}[dtype](rng) if dtype in (INT8, INT16) else None
+    b = GraphBuilder()
+    xs = [act_tensor(b, rng, shape, dtype, quant) for _ in range(n)]
+    y = act_tensor(b, rng, shape[:position] + [n] + shape[position:], dtype, quant)
+    b.op("PACK", xs, (y,), {"values_count": n, "axis": axis})
+    return b.graph(xs, (y,))
+
+
 # ---------------------------------------------------------------- quantization
 
 def quantize(rng, dtype: str) -> Graph:
@@ -431,6 +584,12 @@ MODEL_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {
     "DEQUANTIZE": dequantize, "CONCATENATION": concatenation, "PAD": pad, "PADV2": padv2, "MEAN": mean,
     "LOGISTIC": logistic, "TANH": tanh, "RELU": relu, "RELU6": relu6, "LEAKY_RELU": leaky_relu,
     "HARD_SWISH": hard_swish,
+}
+# Operators that move elements without arithmetic, each in every element type TFLM copies.
+SHAPE_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {
+    "EXPAND_DIMS": expand_dims, "SLICE": slice_, "STRIDED_SLICE": strided_slice, "TRANSPOSE": transpose,
+    "SPACE_TO_DEPTH": space_to_depth, "DEPTH_TO_SPACE": depth_to_space, "SPLIT": split, "SPLIT_V": split_v,
+    "UNPACK": unpack, "PACK": pack,
 }
 # (operator, dtype) pairs TFLM runs: DEQUANTIZE always reads int8; QUANTIZE reads either.
 CASES = [(op, dtype) for op in MODEL_MAKERS for dtype in (INT8, FLOAT32) if not (op == "DEQUANTIZE" and dtype == FLOAT32)]

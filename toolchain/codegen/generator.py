@@ -125,13 +125,18 @@ class _Emitter:
                 "statement": f"{kernel.function}({', '.join(args)});"}
 
     def shape_only(self, call: KernelCall) -> str | None:
-        src, dst = call.inputs[0], call.outputs[0]
-        nbytes = self.graph.tensors[dst].nbytes
-        if self.graph.tensors[src].is_constant:
-            return f"memcpy(tl_arena + {self.plan.offsets[dst]}, {self.weight(self.graph.tensors[src])}, {nbytes});"
-        if self.plan.offsets[src] == self.plan.offsets[dst]:
-            return None  # the planner aliased output and input: nothing to do
-        return f"memmove(tl_arena + {self.plan.offsets[dst]}, tl_arena + {self.plan.offsets[src]}, {nbytes});"
+        src = self.graph.tensors[call.inputs[0]]
+        copies = []
+        for k, dst in enumerate(call.outputs):
+            skip = call.output_offsets[k] if call.output_offsets else 0
+            nbytes = self.graph.tensors[dst].nbytes
+            if src.is_constant:
+                source = f"(const uint8_t *){self.weight(src)} + {skip}" if skip else self.weight(src)
+                copies.append(f"memcpy(tl_arena + {self.plan.offsets[dst]}, {source}, {nbytes});")
+            elif self.plan.offsets[src.index] + skip != self.plan.offsets[dst]:
+                copies.append(f"memmove(tl_arena + {self.plan.offsets[dst]}, tl_arena + {self.plan.offsets[src.index] + skip}, "
+                              f"{nbytes});")
+        return "\n  ".join(copies) or None  # None: the planner placed every output inside the input
 
 
 def _comment(text: str) -> str:

@@ -53,14 +53,16 @@ class KernelCall:
     nested structs. `inputs`/`outputs` are tensor indices passed as typed pointers (-1 passes NULL).
     `scratch_bytes` > 0 reserves arena scratch for this operator and passes it last as `void *`
     (with `scratch_param`, NULL is passed when no scratch is needed).
-    `in_place_of_input` marks a shape-only operator (its row has no C file): when the planner gives
-    output and input the same offset nothing is emitted, otherwise a memmove of the output's bytes."""
+    `in_place_of_input` marks a shape-only or view operator (its row has no C file): output k is the
+    bytes of input 0 from `output_offsets[k]` on (0 when not given). When the planner placed it there
+    nothing is emitted, otherwise a memmove (memcpy from a constant) of the output's bytes."""
 
     params: dict[str, ParamValue]
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
     scratch_bytes: int = 0
     in_place_of_input: bool = False
+    output_offsets: tuple[int, ...] = ()
     scratch_param: bool = False  # the kernel always takes a scratch pointer: NULL when scratch_bytes is 0
 
 

@@ -23,6 +23,7 @@ _MODULE_NAMES = (
     "leaky_relu",
     "hard_swish",
     "reshape",
+    "slicing",
     "softmax",
 )
 

@@ -1,4 +1,5 @@
-"""CONCATENATION along any axis (negative axes count from the end), any element type: a byte copy."""
+"""CONCATENATION along any axis (negative axes count from the end) and PACK (stacking along a new
+axis), any element type: a byte copy."""
 from __future__ import annotations
 
 import numpy as np
@@ -37,7 +38,11 @@ def build(graph: Graph, op: Operator) -> KernelCall:
                                    f"output {out.describe()} along axis {axis}")
     if sum(t.shape[axis] for t in inputs) != (out.shape[axis] if rank else len(inputs)):
         raise UnsupportedError(f"operator {op.index} CONCATENATION: inputs do not add up to {out.describe()}")
-    outer = int(np.prod(out.shape[:axis], dtype=np.int64))
+    return _call(op, out.shape[:axis], inputs)
+
+
+def _call(op: Operator, outer_dims: tuple[int, ...], inputs: list) -> KernelCall:
+    outer = int(np.prod(outer_dims, dtype=np.int64))
     return KernelCall(
         params={"outer": outer, "num_inputs": len(inputs),
                 "row_bytes": [t.nbytes // max(outer, 1) for t in inputs],
@@ -45,8 +50,26 @@ def build(graph: Graph, op: Operator) -> KernelCall:
         inputs=(), outputs=(op.outputs[0],))
 
 
+def build_pack(graph: Graph, op: Operator) -> KernelCall:
+    """PACK: N equal inputs stacked along a new output axis (TFLM copies raw values, no rescale)."""
+    out = graph.tensors[op.outputs[0]]
+    inputs = [graph.tensors[i] for i in op.inputs]
+    if not 1 <= len(inputs) <= MAX_INPUTS:
+        raise UnsupportedError(f"operator {op.index} PACK: {len(inputs)} inputs (at most {MAX_INPUTS})")
+    rank = len(out.shape)
+    axis = int(op.options.get("axis", 0))
+    axis = axis + rank if axis < 0 else axis
+    shape = inputs[0].shape
+    want = shape[:axis] + (len(inputs),) + shape[axis:] if 0 <= axis < max(rank, 1) else None
+    if want != tuple(out.shape) or any(t.shape != shape or t.dtype != out.dtype for t in inputs):
+        raise UnsupportedError(f"operator {op.index} PACK: inputs {[t.describe() for t in inputs]} do not stack "
+                               f"into {out.describe()} along axis {op.options.get('axis', 0)}")
+    return _call(op, out.shape[:axis], inputs)
+
+
+_TYPES = ("int8", "int16", "int32", "float32")
 KERNELS = [
-    Kernel(op="CONCATENATION", types=tuple(f"{t}*->{t}" for t in ("int8", "int16", "int32", "float32")),
-           function="tl_concatenation", c_file="kernels/concatenation.c", header="kernels/concatenation.h",
-           build=build, runtime=()),
+    Kernel(op=name, types=tuple(f"{t}*->{t}" for t in _TYPES), function="tl_concatenation",
+           c_file="kernels/concatenation.c", header="kernels/concatenation.h", build=builder, runtime=())
+    for name, builder in (("CONCATENATION", build), ("PACK", build_pack))
 ]

@@ -14,7 +14,9 @@ def build(graph: Graph, op: Operator) -> KernelCall:
     return KernelCall(params={}, inputs=(op.inputs[0],), outputs=(op.outputs[0],), in_place_of_input=True)
 
 
+# TFLM's EXPAND_DIMS kernel copies int8, int16 and float32 only
 KERNELS = [
-    Kernel(op=name, types=("*",), function="", c_file=None, header=None, build=build, runtime=())
-    for name in ("RESHAPE", "SQUEEZE", "EXPAND_DIMS")
+    Kernel(op=name, types=types, function="", c_file=None, header=None, build=build, runtime=())
+    for name, types in (("RESHAPE", ("*",)), ("SQUEEZE", ("*",)),
+                        ("EXPAND_DIMS", tuple(f"{t},*->{t}" for t in ("int8", "int16", "float32"))))
 ]
