@@ -307,7 +307,8 @@ def _streamer(project, options: RunOptions, identity: Identity):
 
 def _aggregator_hook(streamer, identity: Identity, inputs: HilInputs) -> ResultHook:
     def send(index: int, outputs: list[np.ndarray], counter: int) -> None:
-        result = {"seq": index, "output": outputs[0].reshape(-1).tolist(),
+        # every output, concatenated in output order (a split head's feature map can be several tensors)
+        result = {"seq": index, "output": np.concatenate([o.reshape(-1) for o in outputs]).tolist(),
                   "input": inputs.arrays[0][index].reshape(-1).tolist()}
         if identity.counter_unit == "cycles":
             result["latency_cycles"] = int(counter)

@@ -29,6 +29,7 @@ from toolchain.aggregator.errors import AggregatorError, StoreUnavailableError
 from toolchain.aggregator.ingest import DEFAULT_THRESHOLD, Cascade, prepare_rows
 from toolchain.aggregator.models import MAX_BODY_BYTES, BatchRejected, parse_batch
 from toolchain.aggregator.store import Store, open_store
+from toolchain.aggregator.tail import Tail, load_tail
 from toolchain.aggregator.teacher import load_teacher
 
 DASHBOARD_DIR = Path(__file__).parent / "dashboard"
@@ -43,6 +44,7 @@ class ServiceConfig:
     teacher_path: str | None = None
     threshold: float = DEFAULT_THRESHOLD
     max_body_bytes: int = MAX_BODY_BYTES
+    tail_path: str | None = None  # split computing: devices send a head's feature map, this tail finishes it
 
 
 class BodyTooLarge(Exception):
@@ -56,6 +58,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     store = open_store(config.db_url)
     try:
         cascade = Cascade(load_teacher(config.teacher_path), config.threshold) if config.teacher_path else None
+        tail = load_tail(config.tail_path) if config.tail_path else None
     except AggregatorError:
         store.close()
         raise
@@ -68,7 +71,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     app = FastAPI(title="tinylarge aggregator", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url="/v1/openapi.json")
     _add_error_handlers(app)
-    _add_api(app, store, cascade, config)
+    _add_api(app, store, cascade, config, tail)
     _add_dashboard(app)
     return app
 
@@ -97,14 +100,14 @@ def _add_error_handlers(app: FastAPI) -> None:
         return response
 
 
-def _add_api(app: FastAPI, store: Store, cascade: Cascade | None, config: ServiceConfig) -> None:
+def _add_api(app: FastAPI, store: Store, cascade: Cascade | None, config: ServiceConfig, tail: Tail | None) -> None:
     auth = DeviceAuthenticator(store)
 
     @app.post("/v1/results")
     async def post_results(request: Request) -> dict:
         device = await run_in_threadpool(auth.device_for, request.headers.get("authorization"))
         body = await _read_limited_body(request, config.max_body_bytes)
-        return await run_in_threadpool(_ingest, store, device, body, cascade)
+        return await run_in_threadpool(_ingest, store, device, body, cascade, tail)
 
     stats_cache = _StatsCache(store.stats)
 
@@ -126,7 +129,7 @@ def _add_api(app: FastAPI, store: Store, cascade: Cascade | None, config: Servic
     async def health() -> dict:
         version = await run_in_threadpool(store.schema_version)
         return {"status": "ok", "store": repr(store), "schema_version": version,
-                "teacher": cascade.teacher.name if cascade else None}
+                "teacher": cascade.teacher.name if cascade else None, "tail": tail.name if tail else None}
 
 
 class _StatsCache:
@@ -150,11 +153,13 @@ class _StatsCache:
             return self._value
 
 
-def _ingest(store: Store, token_device: str, body: bytes, cascade: Cascade | None) -> dict:
+def _ingest(store: Store, token_device: str, body: bytes, cascade: Cascade | None, tail: Tail | None) -> dict:
     """Validate, judge, escalate and store one batch: in a worker thread (parsing a large body
     must not stall the event loop), in one transaction."""
     batch = parse_batch(body)
     DeviceAuthenticator.require_same_device(token_device, batch.device)
+    if tail is not None:
+        batch = tail.finish(batch)
     rows = prepare_rows(batch, cascade)
     new_seqs = set(store.insert_results(batch.device, batch.session, rows))
     return {"accepted": len(new_seqs), "duplicates": len(rows) - len(new_seqs),

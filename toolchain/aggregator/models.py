@@ -14,7 +14,7 @@ from toolchain.aggregator.errors import AggregatorError
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 MAX_RESULTS_PER_BATCH = 5000
-MAX_OUTPUT_VALUES = 4096
+MAX_OUTPUT_VALUES = 65536  # a split model's head sends its whole feature map as output
 MAX_INPUT_VALUES = 65536
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 

@@ -30,12 +30,15 @@ def aggregator() -> None:
               help="escalate results whose tiny-model confidence is below this")
 @click.option("--max-body-bytes", default=4 * 1024 * 1024, show_default=True, type=click.IntRange(1024),
               help="larger request bodies get 413")
-def serve(db, host, port, teacher, threshold, max_body_bytes) -> None:
+@click.option("--tail", type=click.Path(dir_okay=False),
+              help="split computing: tail.tflite from `tinylarge split`; each result's output is the head's "
+                   "feature map and is stored as the tail's output")
+def serve(db, host, port, teacher, threshold, max_body_bytes, tail) -> None:
     """Run the HTTP service (dashboard at /). The first output line is its URL."""
     from toolchain.aggregator.app import ServiceConfig, serve as run_service
 
     config = ServiceConfig(db_url=_db_url(db), teacher_path=teacher, threshold=threshold,
-                           max_body_bytes=max_body_bytes)
+                           max_body_bytes=max_body_bytes, tail_path=tail)
     run_service(config, host, port, announce=_announce)
 
 
