@@ -513,6 +513,94 @@ def pack(rng, dtype: str) -> Graph:
     return b.graph(xs, (y,))
 
 
+def gather(rng, dtype: str) -> Graph:
+    shape = _random_shape(rng, 1, 4, 5)
+    rank = len(shape)
+    axis = int(rng.integers(0, rank))
+    batch_dims = int(rng.integers(0, axis + 1)) if rng.random() < 0.3 else 0
+    pos_shape = shape[:batch_dims] + _random_shape(rng, 0 if batch_dims else 1, 2, 3)
+    positions = rng.integers(0, shape[axis], size=pos_shape).astype(np.int32)
+    b = GraphBuilder()
+    x = act_tensor(b, rng, shape, dtype)
+    p = b.tensor(pos_shape, "int32", data=positions)
+    y = act_tensor(b, rng, shape[:axis] + pos_shape[batch_dims:] + shape[axis + 1:], dtype, b.tensors[x].quant)
+    stored_axis = axis - rank if rng.random() < 0.3 else axis
+    b.op("GATHER", (x, p), (y,), {"axis": stored_axis, "batch_dims": batch_dims})
+    return b.graph((x,), (y,))
+
+
+def shape(rng, dtype: str) -> Graph:
+    dims = _random_shape(rng, 1, 5)
+    b = GraphBuilder()
+    x = act_tensor(b, rng, dims, dtype)
+    y = b.tensor((len(dims),), "int32")
+    b.op("SHAPE", (x,), (y,))
+    return b.graph((x,), (y,))
+
+
+def _resize(name: str, rng, dtype: str) -> Graph:
+    n, h, w, c = (int(rng.integers(1, 3)), int(rng.integers(1, 7)), int(rng.integers(1, 7)), int(rng.integers(1, 4)))
+    out_h, out_w = int(rng.integers(1, 13)), int(rng.integers(1, 13))
+    mode = int(rng.integers(0, 3))  # plain, align_corners, half_pixel_centers
+    b = GraphBuilder()
+    x = act_tensor(b, rng, (n, h, w, c), dtype)
+    y = act_tensor(b, rng, (n, out_h, out_w, c), dtype, b.tensors[x].quant)
+    b.op(name, (x, _int32_const(b, [out_h, out_w])), (y,),
+         {"align_corners": mode == 1, "half_pixel_centers": mode == 2})
+    return b.graph((x,), (y,))
+
+
+def resize_bilinear(rng, dtype: str) -> Graph:
+    return _resize("RESIZE_BILINEAR", rng, dtype)
+
+
+def resize_nearest_neighbor(rng, dtype: str) -> Graph:
+    return _resize("RESIZE_NEAREST_NEIGHBOR", rng, dtype)
+
+
+def _space_batch(rng, padded: bool = True):
+    three_d = rng.random() < 0.3
+    block = [int(rng.integers(1, 4))] + ([] if three_d else [int(rng.integers(1, 4))])
+    pads = [[int(rng.integers(0, 3)), int(rng.integers(0, 3))] if padded else [0, 0] for _ in block]
+    return three_d, block, pads
+
+
+def space_to_batch_nd(rng, dtype: str, padded: bool = False) -> Graph:
+    """Unpadded by default: TFLM leaves the padding's value undefined (see ops/space_batch_nd.py)."""
+    three_d, block, pads = _space_batch(rng, padded)
+    n, c = int(rng.integers(1, 3)), int(rng.integers(1, 4))
+    spatial = []
+    for bs, (p0, p1) in zip(block, pads):
+        spatial.append(bs * int(rng.integers(1, 4)) - p0 - p1)
+        if spatial[-1] < 1:
+            spatial[-1] += bs * ((1 - spatial[-1] + bs - 1) // bs)
+    b = GraphBuilder()
+    x = act_tensor(b, rng, (n, *spatial, c), dtype)
+    out = [n * int(np.prod(block))] + [(d + sum(p)) // bs for d, p, bs in zip(spatial, pads, block)] + [c]
+    y = act_tensor(b, rng, out, dtype, b.tensors[x].quant)
+    b.op("SPACE_TO_BATCH_ND", (x, _int32_const(b, block),
+                               b.tensor((len(block), 2), "int32", data=np.asarray(pads, dtype=np.int32))), (y,))
+    return b.graph((x,), (y,))
+
+
+def batch_to_space_nd(rng, dtype: str) -> Graph:
+    three_d, block, crops = _space_batch(rng)
+    n, c = int(rng.integers(1, 3)), int(rng.integers(1, 4))
+    batched = []
+    for bs, (c0, c1) in zip(block, crops):
+        d = int(rng.integers(1, 4))
+        while d * bs - c0 - c1 < 1:
+            d += 1
+        batched.append(d)
+    b = GraphBuilder()
+    x = act_tensor(b, rng, (n * int(np.prod(block)), *batched, c), dtype)
+    out = [n] + [d * bs - sum(cr) for d, bs, cr in zip(batched, block, crops)] + [c]
+    y = act_tensor(b, rng, out, dtype, b.tensors[x].quant)
+    b.op("BATCH_TO_SPACE_ND", (x, _int32_const(b, block),
+                               b.tensor((len(block), 2), "int32", data=np.asarray(crops, dtype=np.int32))), (y,))
+    return b.graph((x,), (y,))
+
+
 # ---------------------------------------------------------------- quantization
 
 def quantize(rng, dtype: str) -> Graph:
@@ -589,7 +677,9 @@ MODEL_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {
 SHAPE_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {
     "EXPAND_DIMS": expand_dims, "SLICE": slice_, "STRIDED_SLICE": strided_slice, "TRANSPOSE": transpose,
     "SPACE_TO_DEPTH": space_to_depth, "DEPTH_TO_SPACE": depth_to_space, "SPLIT": split, "SPLIT_V": split_v,
-    "UNPACK": unpack, "PACK": pack,
+    "UNPACK": unpack, "PACK": pack, "GATHER": gather, "SHAPE": shape, "RESIZE_BILINEAR": resize_bilinear,
+    "RESIZE_NEAREST_NEIGHBOR": resize_nearest_neighbor, "SPACE_TO_BATCH_ND": space_to_batch_nd,
+    "BATCH_TO_SPACE_ND": batch_to_space_nd,
 }
 # (operator, dtype) pairs TFLM runs: DEQUANTIZE always reads int8; QUANTIZE reads either.
 CASES = [(op, dtype) for op in MODEL_MAKERS for dtype in (INT8, FLOAT32) if not (op == "DEQUANTIZE" and dtype == FLOAT32)]

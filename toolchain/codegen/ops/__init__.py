@@ -24,6 +24,10 @@ _MODULE_NAMES = (
     "hard_swish",
     "reshape",
     "slicing",
+    "gather",
+    "shape",
+    "resize",
+    "space_batch_nd",
     "softmax",
 )
 
