@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(gcc gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm qemu-system-misc
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf postgresql python3-venv gdb-multiarch
-  libstdc++-arm-none-eabi-newlib)  # C++ headers for the TFLM harness of ../shared/tflm (bench_firmware.py)
+  libstdc++-arm-none-eabi-newlib  # C++ headers for the TFLM harness of ../shared/tflm (bench_firmware.py)
+  mosquitto)  # the MQTT broker the aggregator tests and bench start on loopback
 # Ubuntu's chromium .deb only installs a snap (no snapd in containers); there the browser test skips.
 . /etc/os-release 2>/dev/null || true
 [ "${ID:-debian}" = "ubuntu" ] || APT_PACKAGES+=(chromium)

@@ -7,11 +7,13 @@ import ctypes
 import hashlib
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 from pathlib import Path
 
 import numpy as np
+import platformdirs
 
 from toolchain.codegen.generator import GeneratedSources, generate_c, write_sources
 from toolchain.errors import ToolchainError
@@ -35,7 +37,28 @@ class HostInputError(ToolchainError):
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("TINYLARGE_CACHE", Path(tempfile.gettempdir()) / "tinylarge-cache")) / "host"
+    """Per user ($TINYLARGE_CACHE or the platform's user cache folder), never a shared temp folder:
+    a library found here is loaded into this process, so nobody else may have been able to write it."""
+    base = os.environ.get("TINYLARGE_CACHE") or platformdirs.user_cache_dir("tinylarge")
+    return Path(base) / "host"
+
+
+def _private_dir(path: Path) -> Path:
+    """Create `path` (and its missing parents) 0700 and check that it is ours alone."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HostBuildError(f"cannot create the host build cache {path}: {exc.strerror}") from None
+    _require_private(path)
+    return path
+
+
+def _require_private(path: Path) -> None:
+    """Refuse a cache entry another user owns or could have written (also a symlink planted in its place)."""
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise HostBuildError(f"refusing the host build cache {path}: owned by uid {info.st_uid} (you are "
+                             f"{os.geteuid()}) or writable by others; remove it or set TINYLARGE_CACHE")
 
 
 def _digest(sources: GeneratedSources, flags: tuple[str, ...], extra: bytes = b"") -> str:
@@ -53,12 +76,15 @@ def _compile(sources: GeneratedSources, flags: tuple[str, ...], artifact: str, e
     if compiler is None:
         raise HostBuildError("gcc not found: the host build needs a C compiler")
     key = _digest(sources, flags, b"".join(p.read_bytes() for p in extra_sources))
-    out_dir = cache_root() / key
+    root = _private_dir(cache_root())
+    _require_private(root.parent)
+    out_dir = root / key
     target = out_dir / artifact
     if target.exists():
+        _require_private(out_dir)
+        _require_private(target)
         return target
-    cache_root().mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=cache_root()))  # same filesystem: atomic rename
+    staging = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=root))  # same filesystem: atomic rename
     try:
         write_sources(sources, staging)
         c_files = [staging / n for n in sources.c_files()] + list(extra_sources)
