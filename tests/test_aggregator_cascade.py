@@ -99,6 +99,7 @@ def test_export_writes_the_disagreements(cascade_service):
 
 def test_export_of_an_empty_store_is_an_empty_array(tmp_path):
     out = tmp_path / "sub" / "none.npz"
+    add_device(str(tmp_path / "empty.db"), "quiet")  # a store with a device but no results
     run_cli("aggregator", "export", "--disagreements", "-o", str(out), "--db", str(tmp_path / "empty.db"))
     with np.load(out) as hard:
         assert hard["x"].shape == (0, 0) and hard["y"].shape == (0,)

@@ -48,7 +48,7 @@ def test_missing_or_unknown_token_is_401_and_other_device_is_403(service):
                       headers={"Authorization": f"Basic {tokens['dev-a']}"}).status_code == 401
     forbidden = post_batch(server.url, tokens["dev-b"], body)
     assert forbidden.status_code == 403
-    assert "belongs to device 'dev-b'" in forbidden.json()["error"]
+    assert forbidden.json()["error"] == "this token does not speak for device 'dev-a'"
     assert _count_rows(db, "dev-a", "auth") == 0
     accepted = post_batch(server.url, tokens["dev-a"], body)
     assert accepted.status_code == 200 and accepted.json() == {"accepted": 1, "duplicates": 0, "escalated": 0}
@@ -180,7 +180,7 @@ def test_migrations_are_recorded_and_a_newer_schema_is_refused(tmp_path):
     open_store(f"sqlite://{db}").close()  # reopening applies nothing twice
     with sqlite3.connect(db) as connection:
         assert connection.execute("SELECT version, description FROM schema_migrations").fetchall() == [
-            (1, "devices and results")]
+            (1, "devices and results"), (2, "device revocation")]
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         connection.execute("INSERT INTO schema_migrations VALUES (99, 'from the future', 0)")
     with pytest.raises(AggregatorError, match="schema is version 99, newer than this tinylarge knows"):

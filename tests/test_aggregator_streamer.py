@@ -66,7 +66,7 @@ def test_seq_numbering_survives_a_new_streamer_and_refused_tokens_keep_the_spool
 
         wrong = ResultStreamer(server.url, "wrong-token", "board-2", "t", spool, **FAST_RETRIES)
         wrong.send(_result(0))
-        with pytest.raises(StreamerError, match="refused device 'board-2': unknown token"):
+        with pytest.raises(StreamerError, match="refused device 'board-2': unknown or revoked token"):
             wrong.flush()
         assert wrong.pending == 1
         with pytest.raises(StreamerError, match="output"):

@@ -3,14 +3,18 @@
     POST /v1/results                          ingest a batch (device token), exactly once per seq
     GET  /v1/stats                            fleet figures (JSON), what the dashboard draws
     GET  /v1/sessions/{device}/{session}/seqs stored seqs of one session (that device's token)
-    GET  /v1/health                           liveness, schema version, teacher
+    GET  /v1/health                           liveness and schema version (nothing more: no auth)
     GET  /                                    the dashboard (static files, nothing from the internet)
 
-Every error answer is JSON `{"error": REASON}`. Store outages answer 503 with Retry-After, so a
-sender retries; nothing is acknowledged before its transaction has committed.
+Every error answer, 404 and 405 included, is JSON `{"error": REASON}`. Store outages answer 503
+with Retry-After, so a sender retries; nothing is acknowledged before its transaction has
+committed. Store errors are logged, never sent: an answer does not reveal paths or database
+messages. Requests whose Host header is not on the allow-list get 400, so a web page that
+re-binds its own DNS name to 127.0.0.1 cannot read this service from a developer's browser.
 """
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -20,14 +24,16 @@ from pathlib import Path
 from typing import Callable
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
 from toolchain.aggregator.auth import DeviceAuthenticator, Forbidden, Unauthorized
 from toolchain.aggregator.errors import AggregatorError, StoreUnavailableError
-from toolchain.aggregator.ingest import DEFAULT_THRESHOLD, Cascade, prepare_rows
-from toolchain.aggregator.models import MAX_BODY_BYTES, BatchRejected, parse_batch
+from toolchain.aggregator.ingest import DEFAULT_THRESHOLD, Cascade, ingest_body
+from toolchain.aggregator.models import MAX_BODY_BYTES, BatchRejected
 from toolchain.aggregator.store import Store, open_store
 from toolchain.aggregator.tail import Tail, load_tail
 from toolchain.aggregator.teacher import load_teacher
@@ -36,6 +42,9 @@ DASHBOARD_DIR = Path(__file__).parent / "dashboard"
 # The dashboard may only talk to this service: the browser itself refuses anything else.
 CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+ANY_HOST = "*"
+log = logging.getLogger("tinylarge.aggregator")
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,26 @@ class ServiceConfig:
     threshold: float = DEFAULT_THRESHOLD
     max_body_bytes: int = MAX_BODY_BYTES
     tail_path: str | None = None  # split computing: devices send a head's feature map, this tail finishes it
+    allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS  # Host header names (no port); "*" allows any
+
+
+def allowed_hosts_for(bind_host: str, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The loopback names, the address the service listens on (unless a wildcard) and `extra`."""
+    bound = () if bind_host in ("0.0.0.0", "::", "") else (_host_name(bind_host),)
+    return tuple(dict.fromkeys((*LOOPBACK_HOSTS, *bound, *(_host_name(h) for h in extra))))
+
+
+def _host_name(host: str) -> str:
+    """Lower-case host name as it appears in a Host header: IPv6 in brackets."""
+    host = host.strip().lower()
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def _host_without_port(header: str) -> str:
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[:header.find("]") + 1]
+    return header.rpartition(":")[0] if ":" in header else header
 
 
 class BodyTooLarge(Exception):
@@ -70,7 +99,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
     app = FastAPI(title="tinylarge aggregator", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url="/v1/openapi.json")
-    _add_error_handlers(app)
+    _add_error_handlers(app, config.allowed_hosts)
     _add_api(app, store, cascade, config, tail)
     _add_dashboard(app)
     return app
@@ -80,21 +109,37 @@ def _error(status: int, reason: str, headers: dict[str, str] | None = None) -> J
     return JSONResponse({"error": reason}, status_code=status, headers=headers)
 
 
-def _add_error_handlers(app: FastAPI) -> None:
+def _logged(status: int, public_reason: str, headers: dict[str, str] | None = None):
+    """An answer that keeps the details (paths, database messages) in the log, not in the body."""
+    def make(exc: Exception) -> JSONResponse:
+        log.warning("%s: %s", public_reason, exc)
+        return _error(status, public_reason, headers)
+    return make
+
+
+def _add_error_handlers(app: FastAPI, allowed_hosts: tuple[str, ...]) -> None:
     handlers = {
         Unauthorized: lambda exc: _error(401, str(exc), {"WWW-Authenticate": "Bearer"}),
         Forbidden: lambda exc: _error(403, str(exc)),
         BodyTooLarge: lambda exc: _error(413, str(exc)),
         BatchRejected: lambda exc: _error(422, str(exc)),
-        StoreUnavailableError: lambda exc: _error(503, str(exc), {"Retry-After": "1"}),
-        AggregatorError: lambda exc: _error(500, str(exc)),
+        StoreUnavailableError: _logged(503, "the store is unavailable, retry later", {"Retry-After": "1"}),
+        AggregatorError: _logged(500, "the store failed on this request"),
+        HTTPException: lambda exc: _error(exc.status_code, str(exc.detail), exc.headers),
+        RequestValidationError: lambda exc: _error(422, "request: " + str(exc.errors()[0].get("msg", "invalid"))),
+        Exception: _logged(500, "internal error"),
     }
     for exc_type, make_response in handlers.items():
         app.add_exception_handler(exc_type, lambda _request, exc, make=make_response: make(exc))
+    any_host = ANY_HOST in allowed_hosts
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
-        response = await call_next(request)
+        host = _host_without_port(request.headers.get("host", ""))
+        if any_host or host in allowed_hosts:
+            response = await call_next(request)
+        else:
+            response = _error(400, f"Host header {host!r} is not allowed (serve --allowed-host NAME)")
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
@@ -107,7 +152,7 @@ def _add_api(app: FastAPI, store: Store, cascade: Cascade | None, config: Servic
     async def post_results(request: Request) -> dict:
         device = await run_in_threadpool(auth.device_for, request.headers.get("authorization"))
         body = await _read_limited_body(request, config.max_body_bytes)
-        return await run_in_threadpool(_ingest, store, device, body, cascade, tail)
+        return await run_in_threadpool(ingest_body, store, device, body, cascade, tail)
 
     stats_cache = _StatsCache(store.stats)
 
@@ -127,9 +172,7 @@ def _add_api(app: FastAPI, store: Store, cascade: Cascade | None, config: Servic
 
     @app.get("/v1/health")
     async def health() -> dict:
-        version = await run_in_threadpool(store.schema_version)
-        return {"status": "ok", "store": repr(store), "schema_version": version,
-                "teacher": cascade.teacher.name if cascade else None, "tail": tail.name if tail else None}
+        return {"status": "ok", "schema_version": await run_in_threadpool(store.schema_version)}
 
 
 class _StatsCache:
@@ -151,19 +194,6 @@ class _StatsCache:
                 finished = time.monotonic()
                 self._expires = finished + 2 * (finished - now)
             return self._value
-
-
-def _ingest(store: Store, token_device: str, body: bytes, cascade: Cascade | None, tail: Tail | None) -> dict:
-    """Validate, judge, escalate and store one batch: in a worker thread (parsing a large body
-    must not stall the event loop), in one transaction."""
-    batch = parse_batch(body)
-    DeviceAuthenticator.require_same_device(token_device, batch.device)
-    if tail is not None:
-        batch = tail.finish(batch)
-    rows = prepare_rows(batch, cascade)
-    new_seqs = set(store.insert_results(batch.device, batch.session, rows))
-    return {"accepted": len(new_seqs), "duplicates": len(rows) - len(new_seqs),
-            "escalated": sum(1 for row in rows if row.escalated and row.seq in new_seqs)}
 
 
 async def _read_limited_body(request: Request, limit: int) -> bytes:

@@ -1,17 +1,17 @@
 """Device tokens: `Authorization: Bearer TOKEN` -> device name.
 
-401 when the token is missing or unknown, 403 when a valid token speaks for another device.
-Only SHA-256 hashes of tokens are stored; known hashes are cached in memory (tokens are never
-revoked while a service runs, and a new device is looked up on first use).
+401 when the token is missing, unknown or revoked, 403 when a valid token speaks for another device
+(the answer never says which device owns the token). Only SHA-256 hashes of tokens are stored.
+Every request looks its token up in the store (one indexed read), so `aggregator revoke-device` and
+`rotate-token` take effect at once in every service process sharing that store.
 """
 from __future__ import annotations
 
 import re
-import threading
 
 from toolchain.aggregator.errors import AggregatorError
 from toolchain.aggregator.models import NAME_PATTERN
-from toolchain.aggregator.store import Store, hash_token, open_store
+from toolchain.aggregator.store import Store, open_store
 
 
 class Unauthorized(Exception):
@@ -25,27 +25,18 @@ class Forbidden(Exception):
 class DeviceAuthenticator:
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._known: dict[str, str] = {}
-        self._lock = threading.Lock()
 
     def device_for(self, authorization: str | None) -> str:
         """The device that owns the bearer token in an Authorization header value."""
-        token = _bearer_token(authorization)
-        token_hash = hash_token(token)
-        with self._lock:
-            device = self._known.get(token_hash)
+        device = self._store.device_for_token(_bearer_token(authorization))
         if device is None:
-            device = self._store.device_for_token(token)
-            if device is None:
-                raise Unauthorized("unknown token")
-            with self._lock:
-                self._known[token_hash] = device
+            raise Unauthorized("unknown or revoked token")
         return device
 
     @staticmethod
     def require_same_device(token_device: str, claimed_device: str) -> None:
         if token_device != claimed_device:
-            raise Forbidden(f"this token belongs to device {token_device!r}, not {claimed_device!r}")
+            raise Forbidden(f"this token does not speak for device {claimed_device!r}")
 
 
 def _bearer_token(authorization: str | None) -> str:
@@ -65,5 +56,23 @@ def register_device(db_url: str, name: str) -> str:
     store = open_store(db_url)
     try:
         return store.add_device(name)
+    finally:
+        store.close()
+
+
+def revoke_device(db_url: str, name: str) -> None:
+    """Refuse device `name`'s token from now on, in every service using this store."""
+    store = open_store(db_url, create=False)
+    try:
+        store.revoke_device(name)
+    finally:
+        store.close()
+
+
+def rotate_token(db_url: str, name: str) -> str:
+    """Give device `name` a new token (returned, shown once); the old one stops working at once."""
+    store = open_store(db_url, create=False)
+    try:
+        return store.rotate_token(name)
     finally:
         store.close()

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from toolchain.aggregator.auth import DeviceAuthenticator
 from toolchain.aggregator.confidence import judge
-from toolchain.aggregator.models import BatchRejected, ResultBatch
-from toolchain.aggregator.store import ResultRow
+from toolchain.aggregator.models import BatchRejected, ResultBatch, parse_batch
+from toolchain.aggregator.store import ResultRow, Store
+from toolchain.aggregator.tail import Tail
 from toolchain.aggregator.teacher import Teacher
 
 DEFAULT_THRESHOLD = 0.7
@@ -20,6 +22,20 @@ class Cascade:
 
     teacher: Teacher
     threshold: float = DEFAULT_THRESHOLD
+
+
+def ingest_body(store: Store, sender: str, body: bytes, cascade: Cascade | None, tail: Tail | None = None) -> dict:
+    """Validate, finish (split computing), judge, escalate and store one batch sent by device
+    `sender`, in one transaction (a worker thread: parsing a large body must not stall an event
+    loop). Returns the answer {"accepted", "duplicates", "escalated"}; raises BatchRejected or Forbidden."""
+    batch = parse_batch(body)
+    DeviceAuthenticator.require_same_device(sender, batch.device)
+    if tail is not None:
+        batch = tail.finish(batch)
+    rows = prepare_rows(batch, cascade)
+    new_seqs = set(store.insert_results(batch.device, batch.session, rows))
+    return {"accepted": len(new_seqs), "duplicates": len(rows) - len(new_seqs),
+            "escalated": sum(1 for row in rows if row.escalated and row.seq in new_seqs)}
 
 
 def prepare_rows(batch: ResultBatch, cascade: Cascade | None) -> list[ResultRow]:

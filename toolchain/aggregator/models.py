@@ -1,5 +1,8 @@
 """The wire format of `POST /v1/results`, validated with pydantic before anything is stored.
 
+The wire is parsed strictly (pydantic strict mode): an integer field takes a JSON integer only, never "3",
+3.0 or true; a number field takes a JSON number, never a string or a boolean.
+
 A batch is accepted or rejected as a whole: one bad result rejects the batch and nothing of it is
 written, so a sender never has to guess which part of a batch made it.
 """
@@ -84,7 +87,7 @@ class BatchRejected(AggregatorError):
 def parse_batch(body: bytes) -> ResultBatch:
     """Validate a request body; raises BatchRejected with a readable reason."""
     try:
-        return ResultBatch.model_validate_json(body)
+        return ResultBatch.model_validate_json(body, strict=True)
     except ValidationError as exc:
         raise BatchRejected(describe_validation_error(exc)) from None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import secrets
 import sqlite3
 import threading
@@ -53,9 +54,13 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             UNIQUE (device, session, seq))""",
         "CREATE INDEX results_received_at ON results (received_at)",
     ]),
+    (2, "device revocation", [
+        "ALTER TABLE devices ADD COLUMN revoked_at DOUBLE PRECISION",
+    ]),
 ]
 
 TIMELINE_MAX_BUCKETS = 60
+INSERT_ROWS_PER_STATEMENT = 500  # 13 parameters a row: under SQLite's and PostgreSQL's parameter limits
 HISTOGRAM_BINS = 20
 
 
@@ -92,15 +97,16 @@ def resolve_db_url(url: str | None, environ: dict[str, str]) -> str:
     return url or environ.get(DB_ENV_VAR) or str(DEFAULT_DB_PATH)
 
 
-def open_store(url: str) -> "Store":
-    """Open (and migrate) the store named by `url`: a postgresql:// URL, sqlite:///path or a path."""
+def open_store(url: str, create: bool = True) -> "Store":
+    """Open (and migrate) the store named by `url`: a postgresql:// URL, sqlite:///path or a path.
+    `create=False` (reading commands): a SQLite file that does not exist is an error, not a new store."""
     scheme = urlparse(url).scheme
     if scheme in ("postgresql", "postgres"):
         store: Store = PostgresStore(url)
     elif scheme == "sqlite":
-        store = SqliteStore(Path(url[len("sqlite://"):]).expanduser())
+        store = SqliteStore(Path(url[len("sqlite://"):]).expanduser(), create)
     elif scheme in ("", "file") or len(scheme) == 1:  # plain path (a Windows drive letter too)
-        store = SqliteStore(Path(url.removeprefix("file://")).expanduser())
+        store = SqliteStore(Path(url.removeprefix("file://")).expanduser(), create)
     else:
         raise AggregatorError(f"unsupported database URL {url!r}: use a file path, sqlite:///PATH or postgresql://...")
     try:
@@ -216,32 +222,65 @@ class Store(ABC):
         return token
 
     def device_for_token(self, token: str) -> str | None:
+        """The device a token speaks for, None when no device owns it or the device is revoked."""
         with self._transaction() as cursor:
-            cursor.execute(self._sql("SELECT name FROM devices WHERE token_hash = ?"), (hash_token(token),))
+            cursor.execute(self._sql("SELECT name FROM devices WHERE token_hash = ? AND revoked_at IS NULL"),
+                           (hash_token(token),))
             row = cursor.fetchone()
         return row[0] if row else None
+
+    def device_is_active(self, name: str) -> bool:
+        with self._transaction() as cursor:
+            cursor.execute(self._sql("SELECT 1 FROM devices WHERE name = ? AND revoked_at IS NULL"), (name,))
+            return cursor.fetchone() is not None
+
+    def revoke_device(self, name: str) -> None:
+        """Refuse the device's token from now on (its stored results stay)."""
+        with self._transaction(exclusive=True) as cursor:
+            cursor.execute(self._sql("UPDATE devices SET revoked_at = ? WHERE name = ? RETURNING name"),
+                           (time.time(), name))
+            if cursor.fetchone() is None:
+                raise AggregatorError(f"no device named {name!r}")
+
+    def rotate_token(self, name: str) -> str:
+        """A new token for the device (the old one stops working; a revoked device is active again)."""
+        token = secrets.token_urlsafe(32)
+        with self._transaction(exclusive=True) as cursor:
+            cursor.execute(self._sql("UPDATE devices SET token_hash = ?, revoked_at = NULL WHERE name = ? "
+                                     "RETURNING name"), (hash_token(token), name))
+            if cursor.fetchone() is None:
+                raise AggregatorError(f"no device named {name!r}")
+        return token
 
     # --- results ---------------------------------------------------------------------------------
     def insert_results(self, device: str, session: str, rows: list[ResultRow]) -> list[int]:
         """Store a batch in one transaction; returns the seqs that were new (the rest were stored
         before, by an earlier try of the same batch)."""
+        return self.insert_batches([(device, session, rows)])[0]
+
+    def insert_batches(self, batches: list[tuple[str, str, list[ResultRow]]]) -> list[list[int]]:
+        """Store several (device, session, rows) batches in ONE transaction (a group commit: one
+        fsync for all of them); returns, per batch, the seqs that were new."""
         received_at = time.time()
-        statement = self._sql(
-            "INSERT INTO results (device, session, seq, received_at, output, tiny_label, confidence, label, "
-            "latency_cycles, input, escalated, teacher_label, teacher_confidence) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (device, session, seq) DO NOTHING RETURNING seq")
-        new_seqs = []
+        values = [(device, session, row.seq, received_at, json.dumps(row.output), row.tiny_label, row.confidence,
+                   row.label, row.latency_cycles, None if row.input is None else json.dumps(row.input),
+                   int(row.escalated), row.teacher_label, row.teacher_confidence)
+                  for device, session, rows in batches for row in rows]
+        new_keys: set[tuple[str, str, int]] = set()
         with self._transaction(exclusive=True) as cursor:
-            for row in rows:
-                cursor.execute(statement, (
-                    device, session, row.seq, received_at, json.dumps(row.output), row.tiny_label,
-                    row.confidence, row.label, row.latency_cycles,
-                    None if row.input is None else json.dumps(row.input), int(row.escalated),
-                    row.teacher_label, row.teacher_confidence))
-                if cursor.fetchone() is not None:
-                    new_seqs.append(row.seq)
-        return new_seqs
+            for start in range(0, len(values), INSERT_ROWS_PER_STATEMENT):
+                chunk = values[start:start + INSERT_ROWS_PER_STATEMENT]
+                cursor.execute(self._insert_statement(len(chunk)), [v for row in chunk for v in row])
+                new_keys.update((d, s, int(q)) for d, s, q in cursor.fetchall())
+        return [[row.seq for row in rows if (device, session, row.seq) in new_keys] for device, session, rows in batches]
+
+    def _insert_statement(self, rows: int) -> str:
+        """One multi-row INSERT (one round trip for up to INSERT_ROWS_PER_STATEMENT rows)."""
+        one_row = "(" + ", ".join([self.placeholder] * 13) + ")"
+        return ("INSERT INTO results (device, session, seq, received_at, output, tiny_label, confidence, label, "
+                "latency_cycles, input, escalated, teacher_label, teacher_confidence) VALUES "
+                + ", ".join([one_row] * rows) + " ON CONFLICT (device, session, seq) DO NOTHING "
+                "RETURNING device, session, seq")
 
     def stored_seqs(self, device: str, session: str) -> list[int]:
         """Every stored seq of one session, in order (a seq stored twice would appear twice)."""
@@ -352,14 +391,18 @@ class SqliteStore(Store):
 
     id_column = "INTEGER PRIMARY KEY"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, create: bool = True) -> None:
         super().__init__()
         self.path = path
         self._write_lock = threading.Lock()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise AggregatorError(f"cannot create the database folder {path.parent}: {exc.strerror}") from None
+        if not create and not path.is_file():
+            raise AggregatorError(f"no aggregator database at {path} (a reading command never creates one)")
+        if path == DEFAULT_DB_PATH:  # only the default folder is made on the user's behalf
+            _make_private_file(path, parent=True)
+        elif not path.parent.is_dir():
+            raise AggregatorError(f"the database folder {path.parent} does not exist")
+        else:
+            _make_private_file(path)
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"
@@ -367,6 +410,7 @@ class SqliteStore(Store):
     def _connect(self) -> sqlite3.Connection:
         try:
             connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            # SQLite gives the -wal and -shm files the database file's mode: 0600 like the database.
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute("PRAGMA foreign_keys=ON")
@@ -403,6 +447,20 @@ class SqliteStore(Store):
 
     def _lock_migrations(self, cursor: sqlite3.Cursor) -> None:
         """BEGIN IMMEDIATE already holds the database's single write lock."""
+
+
+def _make_private_file(path: Path, parent: bool = False) -> None:
+    """Create the database file 0600 before SQLite opens it (results are not for other users);
+    tighten an existing file (and its -wal/-shm) that we own but others could read."""
+    try:
+        if parent:
+            path.parent.mkdir(mode=0o700, exist_ok=True)
+        os.close(os.open(path, os.O_RDONLY | os.O_CREAT, 0o600))
+        for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            if file.exists() and file.stat().st_uid == os.geteuid() and file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+    except OSError as exc:
+        raise AggregatorError(f"cannot create the database {path}: {exc.strerror}") from None
 
 
 class PostgresStore(Store):

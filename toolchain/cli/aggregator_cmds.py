@@ -7,12 +7,18 @@ from pathlib import Path
 
 import click
 
-DB_HELP = "database: a SQLite file path, sqlite:///PATH or postgresql://... (default: $TINYLARGE_AGGREGATOR_DB or .tinylarge/aggregator.db)"
+DB_HELP = ("database: a SQLite file path, sqlite:///PATH or postgresql://... (default: $TINYLARGE_AGGREGATOR_DB "
+           "or .tinylarge/aggregator.db). Keep passwords out of argv: $TINYLARGE_AGGREGATOR_DB, PGPASSWORD or ~/.pgpass")
 
 
 def _db_url(db: str | None) -> str:
+    from urllib.parse import urlparse
+
     from toolchain.aggregator.store import resolve_db_url
 
+    if db and urlparse(db).password:
+        click.echo("warning: the password in --db is visible to every local user (ps); pass the URL in "
+                   "$TINYLARGE_AGGREGATOR_DB or the password in PGPASSWORD or ~/.pgpass", err=True)
     return resolve_db_url(db, dict(os.environ))
 
 
@@ -33,12 +39,16 @@ def aggregator() -> None:
 @click.option("--tail", type=click.Path(dir_okay=False),
               help="split computing: tail.tflite from `tinylarge split`; each result's output is the head's "
                    "feature map and is stored as the tail's output")
-def serve(db, host, port, teacher, threshold, max_body_bytes, tail) -> None:
+@click.option("--allowed-host", "allowed_hosts", multiple=True,
+              help="also accept requests for this Host name (repeatable; '*' any). Always accepted: "
+                   "localhost, 127.0.0.1, [::1] and the --host address")
+def serve(db, host, port, teacher, threshold, max_body_bytes, tail, allowed_hosts) -> None:
     """Run the HTTP service (dashboard at /). The first output line is its URL."""
-    from toolchain.aggregator.app import ServiceConfig, serve as run_service
+    from toolchain.aggregator.app import ServiceConfig, allowed_hosts_for, serve as run_service
 
     config = ServiceConfig(db_url=_db_url(db), teacher_path=teacher, threshold=threshold,
-                           max_body_bytes=max_body_bytes, tail_path=tail)
+                           max_body_bytes=max_body_bytes, tail_path=tail,
+                           allowed_hosts=allowed_hosts_for(host, allowed_hosts))
     run_service(config, host, port, announce=_announce)
 
 
@@ -59,6 +69,29 @@ def add_device(name, db) -> None:
     click.echo(token)
 
 
+@aggregator.command("revoke-device")
+@click.argument("name")
+@click.option("--db", help=DB_HELP)
+def revoke_device(name, db) -> None:
+    """Refuse device NAME's token from now on, in every running service on this store."""
+    from toolchain.aggregator.auth import revoke_device as revoke
+
+    revoke(_db_url(db), name)
+    click.echo(f"device {name} revoked: its token is refused from now on")
+
+
+@aggregator.command("rotate-token")
+@click.argument("name")
+@click.option("--db", help=DB_HELP)
+def rotate_token(name, db) -> None:
+    """Give device NAME a new token (last line of output, shown once); the old one stops working at once."""
+    from toolchain.aggregator.auth import rotate_token as rotate
+
+    token = rotate(_db_url(db), name)
+    click.echo(f"device {name} has a new token (shown only once); the old one is refused from now on:")
+    click.echo(token)
+
+
 @aggregator.command("export")
 @click.option("--disagreements", is_flag=True, required=True,
               help="export the escalated results where the teacher disagreed with the tiny model")
@@ -69,7 +102,7 @@ def export(disagreements, output, db) -> None:
     from toolchain.aggregator.export import export_disagreements
     from toolchain.aggregator.store import open_store
 
-    store = open_store(_db_url(db))
+    store = open_store(_db_url(db), create=False)
     try:
         summary = export_disagreements(store, output)
     finally:
@@ -83,7 +116,7 @@ def stats(db) -> None:
     """Print the fleet figures the service reports at /v1/stats, as JSON."""
     from toolchain.aggregator.store import open_store
 
-    store = open_store(_db_url(db))
+    store = open_store(_db_url(db), create=False)
     try:
         figures = store.stats()
     finally:

@@ -48,12 +48,16 @@ def hil_group() -> None:
 @click.option("--flash", is_flag=True, help="Flash the project first (emulators: load the ELF through GDB).")
 @click.option("--env", default=None, help="PlatformIO env of the ELF (default: the project's default env).")
 @click.option("--aggregator", default=None, help="Stream every result to this aggregator URL (spooled when down).")
-@click.option("--token", default=None, help="API token for --aggregator.")
+@click.option("--token", default=None, envvar="TINYLARGE_AGGREGATOR_TOKEN", show_envvar=True,
+              help="API token for --aggregator (prefer the environment variable or --token-file: argv shows in ps).")
+@click.option("--token-file", type=click.File("r"), default=None, help="Read the API token from this file.")
 @click.option("--device-name", default=None, help="Device name at the aggregator (default: the board id).")
 @click.option("--progress/--no-progress", default=None, help="Live progress bar (default: on a terminal).")
 def hil_run_command(directory, port, emulator, inputs_path, dataset_path, samples, seed, save_outputs, as_json,
-                    junit, flash, env, aggregator, token, device_name, progress) -> None:
+                    junit, flash, env, aggregator, token, token_file, device_name, progress) -> None:
     """Run the project in DIRECTORY on a device and check every output against TFLM."""
+    if token_file is not None:
+        token = token_file.read().strip()
     from hil.report import live_progress, print_table, to_json, write_junit
     from hil.runner import RunOptions, run_project
 
