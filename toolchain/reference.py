@@ -20,11 +20,14 @@ _ARENA_RE = re.compile(rb"Arena allocation total (\d+) bytes")
 _ARENA_HEAD_RE = re.compile(rb"Arena allocation head (\d+) bytes")
 
 
-def _interpreter(model: bytes):
+def _interpreter(model: bytes, preserve_all_tensors: bool = False):
     from tflite_micro.python.tflite_micro import runtime
 
+    config = (runtime.InterpreterConfig.kPreserveAllTensors if preserve_all_tensors
+              else runtime.InterpreterConfig.kAllocationRecording)
     # Generous arena: the interpreter only records what it really uses.
-    return runtime.Interpreter.from_bytes(model, arena_size=max(len(model) * 10, 4 << 20))
+    return runtime.Interpreter.from_bytes(model, arena_size=max(len(model) * 10, 4 << 20),
+                                          intrepreter_config=config)
 
 
 def _capture_native_stderr():
@@ -124,6 +127,37 @@ def reference_chains(chains: list[list[str | Path | bytes]], inputs: list[np.nda
 
     loaded = [[(data, len(parse_model(data).outputs)) for data in map(_model_bytes, chain)] for chain in chains]
     return _call(_chains_worker, loaded, [np.asarray(x) for x in inputs])
+
+
+def _tensors_worker(model: bytes, inputs: list[np.ndarray], tensors: list[int], digest, conn) -> None:
+    capture = _capture_native_stderr()
+    try:
+        interp = _interpreter(model, preserve_all_tensors=True)
+        per_sample = []
+        for s in range(len(inputs[0])):
+            for i, batch in enumerate(inputs):
+                interp.set_input(batch[s], i)
+            interp.invoke()
+            per_sample.append([digest(np.ascontiguousarray(interp.GetTensor(t, 0)["tensor_data"]).tobytes())
+                               for t in tensors])
+        conn.send(("ok", per_sample))
+    except Exception as exc:
+        conn.send(("error", f"{type(exc).__name__}: {exc}{_native_messages(capture)}"))
+    finally:
+        conn.close()
+
+
+def reference_tensor_digests(model: str | Path | bytes, inputs: list[np.ndarray], tensors: list[int],
+                             digest) -> list[list]:
+    """TFLM with every intermediate tensor kept (kPreserveAllTensors): for each of the N samples,
+    `digest(bytes)` of each listed tensor after the whole invoke. `digest` must be picklable."""
+    from toolchain.model.reader import parse_model
+
+    data = _model_bytes(model)
+    graph = parse_model(data)
+    if len(inputs) != len(graph.inputs):
+        raise ModelError(f"model has {len(graph.inputs)} inputs, {len(inputs)} given")
+    return _call(_tensors_worker, data, [np.asarray(x) for x in inputs], list(tensors), digest)
 
 
 def _arena_worker(model: bytes, conn) -> None:

@@ -58,4 +58,20 @@ def verify_command(model: str, samples: int, seed: int, inputs_path: str | None,
         raise MismatchError(f"{report.samples - report.exact_samples} of {report.samples} samples differ from TFLM")
 
 
-COMMANDS.extend([codegen_command, verify_command])
+@click.command("verify-ops")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--board", required=True, help="Board whose QEMU machine runs the C built with its CPU's kernels.")
+@click.option("--samples", default=8, show_default=True, help="Inputs: the int extremes first, then random.")
+@click.option("--seed", default=0, show_default=True, help="Seed for the random inputs.")
+def verify_ops_command(model: str, board: str, samples: int, seed: int) -> None:
+    """Run the generated C on the board's emulator and compare EVERY operator's output tensor with TFLM's
+    (exit 1 on a mismatch)."""
+    from toolchain.emulators.opcheck import check_on_target
+
+    report = check_on_target(model, board, samples=samples, seed=seed)
+    click.echo(report.summary())
+    if not report.ok:
+        raise MismatchError(f"{len(report.mismatches)} operator outputs differ from TFLM")
+
+
+COMMANDS.extend([codegen_command, verify_command, verify_ops_command])

@@ -56,6 +56,11 @@ def local_board_id(board: Board) -> str:
     return f"tl_{board.id}"
 
 
+def toolchain_prefix(board: Board) -> str:
+    """The cross GCC's prefix for the board's architecture (arm-none-eabi-, ...)."""
+    return _TOOLCHAIN_PREFIX[board.cpu.family]
+
+
 def compile_flags(board: Board) -> list[str]:
     cpu = board.cpu
     if cpu.family == "riscv":
@@ -82,7 +87,7 @@ def local_board_manifest(board: Board, hal: HalVariant) -> dict:
             "cpu": board.cpu.core,
             "f_cpu": f"{board.cpu.clock_hz}L",
             "mcu": board.cpu.core,
-            "tl_toolchain_prefix": _TOOLCHAIN_PREFIX[board.cpu.family],
+            "tl_toolchain_prefix": toolchain_prefix(board),
             "tl_cpu_flags": compile_flags(board),
             "tl_link_flags": link_flags(board),
         },

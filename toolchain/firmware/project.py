@@ -20,7 +20,7 @@ from toolchain.codegen.generator import generate_c
 from toolchain.emulators.renode_files import firmware_console_lines, render_renode_files
 from toolchain.errors import ToolchainError
 from toolchain.firmware.envs import Environment, default_environment, environments, local_board_manifest
-from toolchain.firmware.hal import HAL_DIR, HalVariant
+from toolchain.firmware.hal import HAL_DIR, HalVariant, baremetal_variant
 from toolchain.firmware.selftest import SelfTest, load_input, make_selftest
 from toolchain.model.reader import read_model
 
@@ -87,7 +87,7 @@ def generate_project(model_path: str | Path, board: Board | str, out_dir: str | 
     model_name = model_path.stem
     sha256 = hashlib.sha256(model_bytes).hexdigest()
     envs = environments(board)
-    sources = generate_c(graph, target=_kernel_target(board, envs))
+    sources = generate_c(graph, target=kernel_target(board))
     inputs = load_input(Path(selftest_input), graph) if selftest_input else None
     selftest = make_selftest(model_path, graph, inputs)
     origin = f"the input from {Path(selftest_input).name}" if selftest_input else "a random input seeded by the model hash"
@@ -123,7 +123,7 @@ def generate_project(model_path: str | Path, board: Board | str, out_dir: str | 
                    _limits(manifest))
 
 
-def _kernel_target(board: Board, envs: list[Environment]) -> str | None:
+def kernel_target(board: Board) -> str | None:
     """Per-CPU kernels only for the GCC builds we control; the portable C everywhere else."""
     return board.cpu.core if board.cpu.family == "arm" else None
 
@@ -148,6 +148,12 @@ def _hal_files(jinja: jinja2.Environment, board: Board, variant: HalVariant) -> 
             ram_origin=f"0x{memory.ram_origin:08X}", ram_bytes=memory.ram_bytes,
             stack_bytes=board.baremetal.stack_bytes)
     return files
+
+
+def baremetal_hal_files(board: Board) -> dict[str, str]:
+    """The board's bare-metal HAL by file name: sources, tl_board.h (force-included) and tl_board.ld."""
+    files = _hal_files(_jinja(), board, baremetal_variant(board))
+    return {Path(name).name: text for name, text in files.items()}
 
 
 def _c_bytes(data: bytes) -> str:
