@@ -601,6 +601,82 @@ def batch_to_space_nd(rng, dtype: str) -> Graph:
     return b.graph((x,), (y,))
 
 
+def batch_matmul(rng, dtype: str) -> Graph:
+    """Ranks 2..4 with broadcast batch dims, adj_x / adj_y, the right operand constant sometimes;
+    quantized outputs scaled near the products' spread (some saturate)."""
+    batch = list(_random_shape(rng, 0, 2, 3))
+    m, n, k = (int(rng.integers(1, 6)) for _ in range(3))
+    adj_x, adj_y = bool(rng.random() < 0.4), bool(rng.random() < 0.4)
+    lhs_batch = [d if rng.random() < 0.7 else 1 for d in batch][int(rng.integers(0, len(batch) + 1)):]
+    rhs_batch = [d if rng.random() < 0.7 else 1 for d in batch][int(rng.integers(0, len(batch) + 1)):]
+    lhs_shape = lhs_batch + ([k, m] if adj_x else [m, k])
+    rhs_shape = rhs_batch + ([n, k] if adj_y else [k, n])
+    rank = max(len(lhs_shape), len(rhs_shape))
+    pad_l, pad_r = [1] * (rank - len(lhs_shape)) + lhs_shape, [1] * (rank - len(rhs_shape)) + rhs_shape
+    out_shape = [max(a, b) for a, b in zip(pad_l[:-2], pad_r[:-2])] + [m, n]
+    b = GraphBuilder()
+    lhs = act_tensor(b, rng, lhs_shape, dtype)
+    constant_rhs = rng.random() < 0.3
+    if constant_rhs:
+        info = np.iinfo(dtype) if dtype != FLOAT32 else None
+        data = rng.uniform(-1, 1, rhs_shape).astype(np.float32) if info is None else \
+            rng.integers(info.min, info.max + 1, size=rhs_shape).astype(dtype)
+        quant = None if dtype == FLOAT32 else (qparams(rng) if dtype == INT8 else qparams16(rng))
+        rhs = b.tensor(rhs_shape, dtype, quant, data=data)
+    else:
+        rhs = act_tensor(b, rng, rhs_shape, dtype)
+    out_q = None
+    if dtype != FLOAT32:
+        spread = b.tensors[lhs].quant.scale[0] * b.tensors[rhs].quant.scale[0] * math.sqrt(k) * \
+            (64 * 64 / 128 if dtype == INT8 else 16384 * 16384 / 32768)
+        scale = float(np.float32(spread * math.exp(rng.uniform(-1.5, 1.0))))
+        zero = int(rng.integers(-128, 128)) if dtype == INT8 else 0
+        out_q = Quantization(scale=(scale,), zero_point=(zero,))
+    y = act_tensor(b, rng, out_shape, dtype, out_q)
+    b.op("BATCH_MATMUL", (lhs, rhs), (y,), {"adj_x": adj_x, "adj_y": adj_y, "asymmetric_quantize_inputs": False})
+    return b.graph((lhs,) if constant_rhs else (lhs, rhs), (y,))
+
+
+def transpose_conv(rng, dtype: str, activation: str | None = None) -> Graph:
+    """Output size, filter, stride and padding at random (input size = the convolution of the output
+    back); per-channel or per-tensor int8 weights, bias present or not (int64 or int16 for 16x8)."""
+    while True:
+        k_h, k_w = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        stride = (int(rng.integers(1, 3)), int(rng.integers(1, 3)))
+        padding = str(rng.choice(["SAME", "VALID"]))
+        out_h, out_w = int(rng.integers(1, 9)), int(rng.integers(1, 9))
+        in_h, in_w = _window_out(padding, out_h, k_h, stride[0], 1), _window_out(padding, out_w, k_w, stride[1], 1)
+        if in_h > 0 and in_w > 0:
+            break
+    batch, in_c, out_c = int(rng.integers(1, 3)), int(rng.integers(1, 5)), int(rng.integers(1, 5))
+    b = GraphBuilder()
+    shape = _int32_const(b, [batch, out_h, out_w, out_c])
+    w_data, w_quant = _filter(rng, (out_c, k_h, k_w, in_c), INT8 if dtype == INT16 else dtype, 0, rng.random() < 0.7)
+    w = b.tensor(w_data.shape, INT8 if dtype == INT16 else dtype, w_quant, data=w_data)
+    x = act_tensor(b, rng, (batch, in_h, in_w, in_c), dtype)
+    inputs = [shape, w, x]
+    taps = k_h * k_w * in_c
+    if rng.random() < 0.7:
+        if dtype == INT16:
+            bias_dtype = "int64" if rng.random() < 0.7 else INT16
+            scales = tuple(float(np.float32(b.tensors[x].quant.scale[0] * s)) for s in
+                           (w_quant.scale if len(w_quant.scale) > 1 else w_quant.scale * out_c))
+            inputs.append(b.tensor((out_c,), bias_dtype, Quantization(scale=scales, zero_point=(0,) * out_c),
+                                   data=rng.integers(-3000, 3000, size=out_c)))
+        else:
+            inputs.append(_bias(rng, b, dtype, b.tensors[x].quant, w_quant, out_c))
+    out_q = None
+    if dtype == INT8:
+        out_q = _output_quant(rng, b.tensors[x].quant, w_quant, taps)
+    elif dtype == INT16:
+        spread = b.tensors[x].quant.scale[0] * max(w_quant.scale) * 64 * math.sqrt(taps) / 2
+        out_q = Quantization(scale=(float(np.float32(spread * math.exp(rng.uniform(-1.0, 1.0)))),), zero_point=(0,))
+    y = act_tensor(b, rng, (batch, out_h, out_w, out_c), dtype, out_q)
+    b.op("TRANSPOSE_CONV", inputs, (y,), {"padding": padding, "stride_w": stride[1], "stride_h": stride[0],
+                                          "fused_activation_function": activation or _activation(rng)}, version=3)
+    return b.graph((x,), (y,))
+
+
 # ---------------------------------------------------------------- quantization
 
 def quantize(rng, dtype: str) -> Graph:
@@ -680,6 +756,10 @@ SHAPE_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {
     "UNPACK": unpack, "PACK": pack, "GATHER": gather, "SHAPE": shape, "RESIZE_BILINEAR": resize_bilinear,
     "RESIZE_NEAREST_NEIGHBOR": resize_nearest_neighbor, "SPACE_TO_BATCH_ND": space_to_batch_nd,
     "BATCH_TO_SPACE_ND": batch_to_space_nd,
+}
+# Products of two operands beyond convolution: quantized in int8 and int16 (16x8), and float32.
+PRODUCT_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {
+    "BATCH_MATMUL": batch_matmul, "TRANSPOSE_CONV": transpose_conv,
 }
 # (operator, dtype) pairs TFLM runs: DEQUANTIZE always reads int8; QUANTIZE reads either.
 CASES = [(op, dtype) for op in MODEL_MAKERS for dtype in (INT8, FLOAT32) if not (op == "DEQUANTIZE" and dtype == FLOAT32)]

@@ -129,6 +129,12 @@ def window(graph: Graph, op: Operator, k_h: int, k_w: int, out_c: int) -> dict[s
     }
 
 
+def product_scale_multiplier(input_scale: float, filter_scale: float, output_scale: float) -> tuple[int, int]:
+    """TFLM's per-tensor (multiplier, shift) for a product of two quantized operands: the two scales
+    multiplied in float32, then divided by the output scale in double."""
+    return quantize_multiplier(float(f32(input_scale) * f32(filter_scale)) / float(f32(output_scale)))
+
+
 def per_channel_multipliers(input_scale: float, filter_scales: tuple[float, ...], output_scale: float,
                             channels: int) -> tuple[np.ndarray, np.ndarray]:
     """Per-output-channel (multiplier, shift) for convolutions: input_scale * filter_scale[c] /

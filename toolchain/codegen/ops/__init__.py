@@ -28,6 +28,8 @@ _MODULE_NAMES = (
     "shape",
     "resize",
     "space_batch_nd",
+    "batch_matmul",
+    "transpose_conv",
     "softmax",
 )
 

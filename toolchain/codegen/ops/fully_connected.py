@@ -7,8 +7,8 @@ import numpy as np
 from toolchain.codegen.kernel_table import Float32, Kernel, KernelCall
 from toolchain.codegen.ops._common import (constant_input, folded_bias, no_bias_or_constant, output_stage,
                                            require_symmetric_int16, require_zero_filter_offset)
-from toolchain.codegen.params import (activation_range_float, f32, fused_activation,
-                                      per_channel_multipliers, quantize_multiplier, scale_of, zero_point_of)
+from toolchain.codegen.params import (activation_range_float, fused_activation, per_channel_multipliers,
+                                      product_scale_multiplier, scale_of, zero_point_of)
 from toolchain.errors import UnsupportedError
 from toolchain.model.graph import Graph, Operator
 
@@ -36,9 +36,7 @@ def _multipliers(graph: Graph, op: Operator, units: int) -> tuple[np.ndarray, np
     filt = graph.tensors[op.inputs[1]]
     if filt.quant.per_channel:
         return per_channel_multipliers(scale_of(inp), filt.quant.scale, scale_of(out), units)
-    # Per tensor, TFLM multiplies the two scales in float32 before going to double.
-    real = float(f32(scale_of(inp)) * f32(filt.quant.scale[0])) / float(f32(scale_of(out)))
-    m, s = quantize_multiplier(real)
+    m, s = product_scale_multiplier(scale_of(inp), filt.quant.scale[0], scale_of(out))
     return np.full(units, m, dtype=np.int32), np.full(units, s, dtype=np.int32)
 
 

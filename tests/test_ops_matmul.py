@@ -1,0 +1,77 @@
+"""BATCH_MATMUL and TRANSPOSE_CONV in int8, int16 (16x8 / 16x16) and float32: seeded random
+single-operator models (broadcast batch dims, adj_x/adj_y, constant right operands; strides,
+SAME/VALID, per-channel and per-tensor weights, int32/int64/int16/no bias, fused activations),
+every output byte equal to TFLM's, every build under ASan + UBSan. Samples 0 and 1 hold every input
+at its minimum and maximum, so accumulators reach their extremes and outputs saturate."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from opcheck import compare
+from opmodels import PRODUCT_MAKERS, GraphBuilder, merge_graphs, random_inputs
+from toolchain.codegen import unsupported_ops
+from toolchain.model.graph import Quantization
+
+MODELS = 10
+SAMPLES = 6
+TYPES = ("int8", "int16", "float32")
+
+
+def _inputs(graph, rng) -> list[np.ndarray]:
+    inputs = random_inputs(graph, SAMPLES, rng)
+    for x in inputs:
+        if x.dtype != np.float32:
+            x[0], x[1] = np.iinfo(x.dtype).min, np.iinfo(x.dtype).max
+    return inputs
+
+
+@pytest.fixture(scope="module")
+def outcomes():
+    cases = []
+    for op in PRODUCT_MAKERS:
+        for dtype in TYPES:
+            graphs, inputs = [], []
+            for k in range(MODELS):
+                rng = np.random.default_rng(9800 + 100 * sorted(PRODUCT_MAKERS).index(op) + 20 * TYPES.index(dtype) + k)
+                graph = PRODUCT_MAKERS[op](rng, dtype)
+                graphs.append(graph)
+                inputs += _inputs(graph, rng)
+            cases.append((f"{op}/{dtype}", merge_graphs(graphs, op.lower()), inputs))
+    return {o.label: o for o in compare(cases, sanitize=lambda index, label: True)}
+
+
+@pytest.mark.parametrize("op,dtype", [(o, d) for o in sorted(PRODUCT_MAKERS) for d in TYPES])
+def test_random_models_match_tflm(outcomes, op, dtype):
+    outcome = outcomes[f"{op}/{dtype}"]
+    assert len(outcome.want) == MODELS
+    assert outcome.mismatch() is None, outcome.mismatch()
+
+
+@pytest.mark.parametrize("op,dtype", [(o, d) for o in sorted(PRODUCT_MAKERS) for d in ("int8", "int16")])
+def test_quantized_outputs_saturate(outcomes, op, dtype):
+    """The chosen output scales drive some outputs into both limits (a test of the test)."""
+    wants = np.concatenate([w.ravel() for w in outcomes[f"{op}/{dtype}"].want])
+    info = np.iinfo(dtype)
+    assert (wants == info.min).any() and (wants == info.max).any()
+
+
+def test_batch_matmul_int16_needs_zero_points_like_tflm():
+    b = GraphBuilder()
+    x = b.tensor((2, 3), "int16", Quantization(scale=(0.001,), zero_point=(5,)))
+    w = b.tensor((3, 2), "int16", Quantization(scale=(0.001,), zero_point=(0,)))
+    y = b.tensor((2, 2), "int16", Quantization(scale=(0.01,), zero_point=(0,)))
+    b.op("BATCH_MATMUL", (x, w), (y,), {"adj_x": False, "adj_y": False})
+    problems = unsupported_ops(b.graph((x, w), (y,)))
+    assert len(problems) == 1 and "zero point 0" in problems[0]["reason"]
+
+
+def test_transpose_conv_output_shape_must_match():
+    b = GraphBuilder()
+    shape = b.tensor((4,), "int32", data=np.asarray([1, 4, 4, 2], dtype=np.int32))
+    w = b.tensor((2, 3, 3, 1), "float32", data=np.zeros((2, 3, 3, 1), dtype=np.float32))
+    x = b.tensor((1, 2, 2, 1), "float32")
+    y = b.tensor((1, 5, 5, 2), "float32")
+    b.op("TRANSPOSE_CONV", (shape, w, x), (y,), {"padding": "SAME", "stride_w": 2, "stride_h": 2})
+    problems = unsupported_ops(b.graph((x,), (y,)))
+    assert len(problems) == 1 and "output shape" in problems[0]["reason"]
