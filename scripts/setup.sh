@@ -35,7 +35,7 @@ PYTHON=${PYTHON:-python3}
 stamp=.venv/.tinylarge-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e ".[train,test]"
+  .venv/bin/pip install -q -e ".[train,test,plot]"
   touch "$stamp"
 fi
 # The offline PlatformIO core (tool-scons from the PyPI wheel, no registry access).

@@ -92,14 +92,14 @@ def find_cut(graph: Graph, after: int) -> Cut:
 def split_graph(graph: Graph, after: int) -> SplitModels:
     cut = find_cut(graph, after)
     source = f"{graph.name} (sha256 {graph.model_hash})"
-    head = _subgraph(graph, graph.operators[:after + 1], graph.inputs, cut.tensors, f"{graph.name}_head",
+    head = subgraph(graph, graph.operators[:after + 1], graph.inputs, cut.tensors, f"{graph.name}_head",
                      f"tinylarge split: head of {source}, operators 0..{after}")
-    tail = _subgraph(graph, graph.operators[after + 1:], cut.tensors, graph.outputs, f"{graph.name}_tail",
+    tail = subgraph(graph, graph.operators[after + 1:], cut.tensors, graph.outputs, f"{graph.name}_tail",
                      f"tinylarge split: tail of {source}, operators {after + 1}..{len(graph.operators) - 1}")
     return SplitModels(cut=cut, head=head, tail=tail)
 
 
-def _subgraph(graph: Graph, operators: list[Operator], inputs: tuple[int, ...], outputs: tuple[int, ...],
+def subgraph(graph: Graph, operators: list[Operator], inputs: tuple[int, ...], outputs: tuple[int, ...],
               name: str, description: str) -> Graph:
     """The operators with just the tensors they touch, renumbered densely in their original order."""
     used = set(inputs) | set(outputs)
@@ -113,6 +113,17 @@ def _subgraph(graph: Graph, operators: list[Operator], inputs: tuple[int, ...], 
            for k, op in enumerate(operators)]
     return Graph(tensors=tensors, operators=ops, inputs=tuple(new_index[i] for i in inputs),
                  outputs=tuple(new_index[i] for i in outputs), name=name, description=description)
+
+
+def device_part(graph: Graph, after: int) -> tuple[Graph, tuple[int, ...]]:
+    """What the device runs and sends for a cut after operator `after`, endpoints included:
+    -1 runs nothing and sends the model input; the last operator runs the whole model."""
+    if after == len(graph.operators) - 1:
+        return graph, graph.outputs
+    if after == -1:
+        return subgraph(graph, [], graph.inputs, graph.inputs, f"{graph.name}_input", ""), graph.inputs
+    split = split_graph(graph, after)
+    return split.head, split.cut.tensors
 
 
 def write_split(graph: Graph, after: int, out_dir: str | Path) -> SplitFiles:
