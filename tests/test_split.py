@@ -103,7 +103,7 @@ def test_cli_writes_checks_and_refuses_in_one_line(kws_model, tmp_path):
     for args, message in [
         (["--at", "12", "-o", str(tmp_path / "x")], "error: kws_ref_model: --at 12 is not a cut position; cuts go "
                                                     "after operator 0..11 (numbered as in `tinylarge inspect`)"),
-        (["--at", "3"], "error: give --at OP -o DIR"),
+        (["--at", "3"], "error: give --at OP -o DIR (or --sweep)"),
     ]:
         bad = subprocess.run([str(TINYLARGE), "split", str(kws_model), *args], capture_output=True, text=True,
                              timeout=120)
