@@ -10,11 +10,18 @@
 
 Fixtures: `dut` (hil.dut.Dut, one per session), `tl_project` (the generated project). Without
 --tl-port / --tl-emulator the tests that use them are skipped, so a suite also runs on machines
-with no device.
+with no device. A wrong project, port or board is one `ERROR:` line (pytest.UsageError, exit 4)
+before any test runs: the project is loaded when pytest starts, the device opened once collection
+shows a test needs it.
 """
 from __future__ import annotations
 
 import pytest
+
+from toolchain.errors import ToolchainError
+
+_PROJECT = pytest.StashKey[object]()
+_DEVICE = pytest.StashKey[tuple]()  # (Dut, emulator session or None)
 
 
 def pytest_addoption(parser) -> None:
@@ -26,42 +33,73 @@ def pytest_addoption(parser) -> None:
     group.addoption("--tl-env", default=None, help="PlatformIO env of the ELF (default: the project's)")
 
 
-@pytest.fixture(scope="session")
-def tl_project(request):
+def pytest_configure(config) -> None:
+    directory = config.getoption("--tl-project")
+    port, emulator = config.getoption("--tl-port"), config.getoption("--tl-emulator")
+    if port is not None and emulator is not None:
+        raise pytest.UsageError("give either --tl-port or --tl-emulator, not both")
+    if directory is None:
+        if port is not None or emulator is not None:
+            raise pytest.UsageError("--tl-port and --tl-emulator need --tl-project DIR (the generated project)")
+        return
     from toolchain.firmware.project import load_project
 
-    directory = request.config.getoption("--tl-project")
-    if directory is None:
+    try:
+        config.stash[_PROJECT] = load_project(directory)
+    except ToolchainError as exc:
+        raise pytest.UsageError(f"--tl-project {directory}: {exc}") from None
+
+
+def pytest_collection_finish(session) -> None:
+    """Opens the device once, before the first test, if a collected test asks for it."""
+    config = session.config
+    port, emulator = config.getoption("--tl-port"), config.getoption("--tl-emulator")
+    if (port is None and emulator is None) or config.option.collectonly:
+        return
+    if not any("dut" in getattr(item, "fixturenames", ()) for item in session.items):
+        return
+    try:
+        config.stash[_DEVICE] = _open_device(config.stash[_PROJECT], port, emulator, config.getoption("--tl-env"))
+    except ToolchainError as exc:
+        where = f"--tl-emulator {emulator}" if emulator else f"--tl-port {port}"
+        raise pytest.UsageError(f"{where}: {exc}") from None
+
+
+def _open_device(project, port: str | None, emulator: str | None, env: str | None) -> tuple:
+    from hil.dut import Dut
+    from hil.link import open_link
+
+    if emulator is None:
+        from toolchain.flash import resolve_port
+
+        return Dut(open_link(resolve_port(project.board, port), baud=project.board.console.baud)), None
+    from toolchain.emulators.launch import start_emulator
+
+    session = start_emulator(project, emulator, env=env)
+    try:
+        return Dut(open_link(session.url)), session
+    except BaseException:
+        session.stop()
+        raise
+
+
+def pytest_unconfigure(config) -> None:
+    device, session = config.stash.get(_DEVICE, (None, None))
+    if device is not None:
+        device.close()
+    if session is not None:
+        session.stop()
+
+
+@pytest.fixture(scope="session")
+def tl_project(request):
+    if _PROJECT not in request.config.stash:
         pytest.skip("no --tl-project given")
-    return load_project(directory)
+    return request.config.stash[_PROJECT]
 
 
 @pytest.fixture(scope="session")
 def dut(request, tl_project):
-    from hil.dut import Dut
-    from hil.link import open_link
-
-    port = request.config.getoption("--tl-port")
-    emulator = request.config.getoption("--tl-emulator")
-    env = request.config.getoption("--tl-env")
-    if port is None and emulator is None:
+    if _DEVICE not in request.config.stash:
         pytest.skip("no device: pass --tl-port PORT|auto or --tl-emulator qemu|renode")
-    if port is not None and emulator is not None:
-        raise pytest.UsageError("give either --tl-port or --tl-emulator, not both")
-    if emulator is not None:
-        from toolchain.emulators.launch import start_emulator
-
-        session = start_emulator(tl_project, emulator, env=env)
-        link = open_link(session.url)
-    else:
-        from toolchain.flash import resolve_port
-
-        session = None
-        link = open_link(resolve_port(tl_project.board, port), baud=tl_project.board.console.baud)
-    device = Dut(link)
-    try:
-        yield device
-    finally:
-        device.close()
-        if session is not None:
-            session.stop()
+    return request.config.stash[_DEVICE][0]
