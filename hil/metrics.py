@@ -52,8 +52,8 @@ def agreement(device: list[np.ndarray], reference: list[np.ndarray]) -> Agreemen
     diff = np.concatenate(diffs) if diffs else np.zeros(0)
     x, y = (np.concatenate(ours), np.concatenate(theirs)) if ours else (np.zeros(0), np.zeros(0))
     norms = float(np.linalg.norm(x) * np.linalg.norm(y))
-    if norms > 0:
-        cosine = float(np.dot(x, y) / norms)
+    if norms > 0:  # rounding can put identical vectors at 1.0000000000000002: cosine is within [-1, 1]
+        cosine = min(1.0, max(-1.0, float(np.dot(x, y) / norms)))
     else:  # both all-zero is agreement; one all-zero is not
         cosine = 1.0 if not x.any() and not y.any() else 0.0
     mismatches = np.flatnonzero(~exact)
