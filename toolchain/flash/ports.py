@@ -39,7 +39,8 @@ def find_port(board: Board, ports: Iterable | None = None) -> str:
         return matches[0].device
     if not matches:
         seen = ", ".join(_describe(p) for p in ports) or "none"
-        raise PortError(f"no serial port with a {board.id} USB ID ({', '.join(board.usb.vid_pid)}); ports seen: {seen}")
+        raise PortError(f"no serial port has a USB ID of board {board.id} ({', '.join(board.usb.vid_pid)}); "
+                        f"ports seen: {seen}")
     raise PortError(f"{len(matches)} ports match {board.id} ({', '.join(board.usb.vid_pid)}): "
                     f"{', '.join(_describe(p) for p in matches)}; choose one with --port")
 

@@ -63,7 +63,7 @@ class _Parser:
 
     def count(self, n: int, what: str, element_bytes: int = 4) -> int:
         if n < 0 or n * element_bytes > self.size:
-            raise ModelError(f"{what}: count {n} does not fit in a {self.size}-byte file")
+            raise ModelError(f"{what}: count {n} does not fit in the file ({self.size:,} bytes)")
         return n
 
     def graph(self) -> Graph:
