@@ -115,3 +115,19 @@ def test_boards_json():
     assert result.returncode == 0
     catalog = json.loads(result.stdout)
     assert len(catalog) >= 13 and catalog["qemu_mps2_an386"]["emulators"]["qemu"]["machine"] == "mps2-an386"
+
+
+def test_boards_piped_prints_every_field_in_full():
+    """Not a terminal (captured): one plain line per board, nothing cut to a terminal width."""
+    result = run("boards")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["board", "core", "features", "flash", "RAM", "clock", "PlatformIO", "emulators"]
+    by_board = {line.split()[0]: line for line in lines[1:]}
+    assert len(by_board) == len(json.loads(run("boards", "--json").stdout))
+    c3 = by_board["esp32-c3-devkitm-1"].split()
+    assert c3[1] == "esp32c3"
+    assert "espressif32/esp32-c3-devkitm-1" in by_board["esp32-c3-devkitm-1"]
+    assert by_board["qemu_mps3_an547"].endswith("qemu:mps3-an547")
+    assert by_board["nucleo_h743zi"].endswith("renode")
+    assert not any("…" in line for line in lines) and max(map(len, lines)) > 80

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 from rich.console import Console
@@ -66,18 +67,26 @@ def boards_command(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({k: b.model_dump() for k, b in catalog.items()}, indent=2))
         return
-    table = Table(title="tinylarge boards")
-    for column in ("board", "core", "features", "flash", "RAM", "clock", "PlatformIO", "emulators"):
-        table.add_column(column, no_wrap=column == "board")
+    header = ("board", "core", "features", "flash", "RAM", "clock", "PlatformIO", "emulators")
+    rows = []
     for b in catalog.values():
         emulators = [f"qemu:{b.emulators.qemu.machine}"] if b.emulators.qemu else []
         emulators += ["renode"] if b.emulators.renode else []
-        table.add_row(b.id, b.cpu.core, ",".join(b.cpu.features) or "-", f"{b.memory.flash_bytes // 1024} KiB",
-                      f"{b.memory.ram_bytes // 1024} KiB", f"{b.cpu.clock_hz / 1e6:g} MHz",
-                      f"{b.platformio.platform}/{b.platformio.board}" + (f" ({b.platformio.framework})"
-                                                                         if b.platformio.framework else ""),
-                      " ".join(emulators) or "-")
+        rows.append((b.id, b.cpu.core, ",".join(b.cpu.features) or "-", f"{b.memory.flash_bytes // 1024} KiB",
+                     f"{b.memory.ram_bytes // 1024} KiB", f"{b.cpu.clock_hz / 1e6:g} MHz",
+                     f"{b.platformio.platform}/{b.platformio.board}" + (f" ({b.platformio.framework})"
+                                                                        if b.platformio.framework else ""),
+                     " ".join(emulators) or "-"))
+    if not sys.stdout.isatty():  # a pipe or file has no width to fit: every field in full, one board a line
+        widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+        for row in (header, *rows):
+            click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        return
+    table = Table(title="tinylarge boards")
+    for column in header:
+        table.add_column(column, no_wrap=column == "board")
+    for row in rows:
+        table.add_row(*row)
     Console().print(table)
-
 
 COMMANDS: list[click.Command] = [inspect_command, boards_command]
