@@ -110,3 +110,47 @@ def test_dashboard_files_reference_no_other_host():
     for path in DASHBOARD_DIR.iterdir():
         text = path.read_text().replace('"http://www.w3.org/2000/svg"', "")
         assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text, re.IGNORECASE), path.name
+
+
+class _AxisLabels(HTMLParser):
+    """The y-axis labels (right-aligned tick texts) of each chart, by the chart's id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.labels: dict[str, list[str]] = {}
+        self._chart = self._tick = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "svg":
+            self._chart = self.labels.setdefault(attrs.get("id"), [])
+        if tag == "text" and attrs.get("class") == "tick" and attrs.get("text-anchor") == "end":
+            self._tick = ""
+
+    def handle_endtag(self, tag):
+        if tag == "text" and self._tick is not None:
+            self._chart.append(self._tick)
+            self._tick = None
+
+    def handle_data(self, data):
+        if self._tick is not None:
+            self._tick += data
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian package 'chromium')")
+def test_count_axes_have_whole_number_ticks(tmp_path):
+    """Three results with three different latencies: each histogram bar is 1, so the count axis
+    reads 0 and 1 (not 0, 0.3, 0.5, 0.8, 1)."""
+    db = str(tmp_path / "fleet.db")
+    token = add_device(db, "dash-axis")
+    server = start_server(db)
+    try:
+        results = [{"seq": i, "output": [0.9, 0.1], "label": 0, "latency_cycles": 1000 * (i + 1)} for i in range(3)]
+        assert post_batch(server.url, token, {"device": "dash-axis", "session": "ui", "results": results}
+                          ).json()["accepted"] == 3
+        page = _AxisLabels()
+        page.feed(_chromium(f"{server.url}/", tmp_path / "profile", tmp_path / "net.json"))
+    finally:
+        server.stop()
+    assert page.labels["chart-latency"] == ["0", "1"]
+    assert page.labels["chart-timeline"] == ["0", "1", "2", "3", "4", "5"]

@@ -48,15 +48,22 @@ function niceMax(value) {
   return 10 * power;
 }
 
+// Grid steps: 5 for a maximum of 5·10^k, 4 otherwise, so tick values stay round. A count axis
+// (`whole`) only takes steps that land on whole numbers: a maximum of 1 gets 0 and 1, not 0.25.
+function gridSteps(yMax, whole) {
+  const leading = yMax / Math.pow(10, Math.floor(Math.log10(yMax)));
+  const preferred = Math.abs(leading - 5) < 1e-9 ? 5 : 4;
+  if (!whole) return preferred;
+  return [preferred, 5, 4, 2, 1].find((steps) => Number.isInteger(yMax / steps));
+}
+
 // Axes, horizontal grid lines and y labels; returns helpers that map data to pixels.
-function drawFrame(svg, yMax, yFormat) {
+function drawFrame(svg, yMax, yFormat, whole) {
   svg.replaceChildren();
   const plotW = CHART.width - CHART.left - CHART.right;
   const plotH = CHART.height - CHART.top - CHART.bottom;
   const y = (value) => CHART.top + plotH - (value / yMax) * plotH;
-  // 5 grid steps for a maximum of 5·10^k, 4 otherwise: tick values stay round.
-  const leading = yMax / Math.pow(10, Math.floor(Math.log10(yMax)));
-  const steps = Math.abs(leading - 5) < 1e-9 ? 5 : 4;
+  const steps = gridSteps(yMax, whole);
   for (let i = 0; i <= steps; i++) {
     const value = (yMax * i) / steps;
     svg.appendChild(svgElement("line", { class: "grid", x1: CHART.left, x2: CHART.width - CHART.right, y1: y(value), y2: y(value) }));
@@ -76,7 +83,7 @@ function xLabelStride(count) { return Math.max(1, Math.ceil(count / 8)); }
 function barChart(svg, labels, values, options) {
   if (values.length === 0) { noData(svg, options.empty); return; }
   const yMax = niceMax(Math.max(...values));
-  const frame = drawFrame(svg, yMax, compact);
+  const frame = drawFrame(svg, yMax, compact, true);  // bars are counts
   const slot = frame.plotW / values.length;
   const stride = xLabelStride(values.length);
   values.forEach((value, i) => {
@@ -94,7 +101,7 @@ function barChart(svg, labels, values, options) {
 function lineChart(svg, labels, values, options) {
   const points = values.map((value, i) => [i, value]).filter(([, value]) => value !== null);
   if (points.length === 0) { noData(svg, options.empty); return; }
-  const frame = drawFrame(svg, 1, (v) => Math.round(v * 100) + "%");
+  const frame = drawFrame(svg, 1, (v) => Math.round(v * 100) + "%", false);
   const slot = frame.plotW / values.length;
   const x = (i) => CHART.left + i * slot + slot / 2;
   const path = points.map(([i, value], k) => (k === 0 ? "M" : "L") + x(i).toFixed(1) + "," + frame.y(value).toFixed(1)).join(" ");
