@@ -1,4 +1,8 @@
-"""Errors that reach the user as one clear line and a defined exit code (never a traceback)."""
+"""Errors that reach the user as one clear line and a defined exit code (never a traceback).
+Every code is in README.md's exit table (tests/test_cli_exit_codes.py checks)."""
+
+INTERNAL_ERROR_EXIT = 70  # a bug, not bad input (sysexits' EX_SOFTWARE)
+INTERRUPTED_EXIT = 130  # Ctrl-C, as shells report SIGINT
 
 
 class ToolchainError(Exception):

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from toolchain.errors import ToolchainError
+from toolchain.errors import INTERNAL_ERROR_EXIT, INTERRUPTED_EXIT, ToolchainError
 
 
 class _Group(click.Group):
@@ -20,7 +20,7 @@ class _Group(click.Group):
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
-            sys.exit(130)
+            sys.exit(INTERRUPTED_EXIT)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except Exception as exc:  # a bug, not bad input: still one line unless asked for more
@@ -28,7 +28,7 @@ class _Group(click.Group):
                 raise
             click.echo(f"internal error: {type(exc).__name__}: {exc} (set TINYLARGE_DEBUG=1 for a traceback)",
                        err=True)
-            sys.exit(70)
+            sys.exit(INTERNAL_ERROR_EXIT)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
