@@ -22,6 +22,7 @@ from hil.proxy import FaultModel, LinkProxy
 from hil.runner import RunOptions, check_identity, prepare_inputs, run_project, run_samples
 from tests.conftest import SHARED_MODELS
 from toolchain.emulators.qemu import start_qemu
+from toolchain.emulators.sockets import free_local_port
 from toolchain.firmware.build import build_project
 from toolchain.firmware.project import generate_project, load_project
 from toolchain.model.reader import read_model
@@ -195,6 +196,26 @@ def test_flash_refuses_a_method_the_board_file_does_not_list(hil_builds):
     assert result.returncode == 2
     assert result.stderr.strip() == ("error: board qemu_mps2_an386 does not flash with 'openocd'; "
                                      "its methods: emulator")
+
+
+@pytest.mark.parametrize("address, line", [
+    ("127.0.0.1:99999", "error: '127.0.0.1:99999' is not a GDB server address (HOST:PORT, or a port number on "
+                        "127.0.0.1)"),
+    ("nohost.invalid:1234", "error: GDB could not load firmware.elf into nohost.invalid:1234: "
+                            "nohost.invalid:1234: cannot resolve name: Name or service not known"),
+    ("CLOSED", "error: GDB could not load firmware.elf into 127.0.0.1:PORT: 127.0.0.1:PORT: Connection refused."),
+])
+def test_flash_to_a_bad_gdb_address_is_one_line(hil_builds, address, line):
+    """GDB goes on after a failed `target remote` and complains about every later command; the
+    user sees its first line only, exit 2."""
+    directory = hil_builds.project(_model("hello_world_int8"), "qemu_mps2_an386")
+    if address == "CLOSED":
+        port = free_local_port()  # nothing listens there
+        address, line = f"127.0.0.1:{port}", line.replace("PORT", str(port))
+    result = subprocess.run([str(TINYLARGE), "flash", str(directory), "--method", "emulator", "--port", address],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [line]
 
 
 def test_results_stream_to_the_aggregator_exactly_once(hil_builds, tmp_path):

@@ -90,12 +90,10 @@ def _find_uf2_drive() -> Path:
 def _flash_emulator(project, elf: Path, gdb_address: str | None, env: str | None) -> FlashResult:
     """Into a running QEMU's GDB server (--port HOST:PORT), or into a fresh one that is then
     checked for the firmware's identity line and stopped."""
-    from toolchain.flash.emulator import gdb_load, start_emulator_via_gdb
+    from toolchain.flash.emulator import gdb_load, gdb_server_address, start_emulator_via_gdb
 
     if gdb_address and gdb_address != "auto":
-        address = gdb_address.removeprefix("tcp:").removeprefix("tcp::")
-        if address.isdigit():
-            address = f"127.0.0.1:{address}"
+        address = gdb_server_address(gdb_address)
         return FlashResult("emulator", address, elf, gdb_load(elf, address, project.board.cpu.family))
     from hil.dut import Dut
 

@@ -29,19 +29,39 @@ def find_gdb(family: str) -> str:
                              " install gdb-multiarch (scripts/setup.sh does)")
 
 
+def gdb_server_address(text: str) -> str:
+    """`HOST:PORT`, `tcp:HOST:PORT`, `tcp::PORT` or a bare port (on 127.0.0.1) -> `HOST:PORT`."""
+    address = text.removeprefix("tcp:").removeprefix(":")
+    if address.isdigit():
+        address = f"127.0.0.1:{address}"
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise EmulatorFlashError(f"{text!r} is not a GDB server address (HOST:PORT, or a port number on 127.0.0.1)")
+    return address
+
+
 def gdb_load(elf: Path, gdb_address: str, family: str, timeout: float = 60.0) -> str:
     """Loads `elf` through the GDB server at host:port, resets the core and lets it run.
     Returns GDB's output (sections and bytes written)."""
-    command = [find_gdb(family), "-nx", "-batch", "-ex", "set confirm off", "-ex", f"target remote {gdb_address}",
-               "-ex", "load", "-ex", "monitor system_reset", "-ex", "detach", str(elf)]
+    # No retrying a refused connection: the callers wait for the server to listen first.
+    command = [find_gdb(family), "-nx", "-batch", "-ex", "set confirm off", "-ex", "set tcp auto-retry off",
+               "-ex", f"target remote {gdb_address}", "-ex", "load", "-ex", "monitor system_reset", "-ex", "detach",
+               str(elf)]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise EmulatorFlashError(f"GDB did not finish loading {elf.name} into {gdb_address} within {timeout:.0f} s") from None
     output = result.stdout + result.stderr
     if result.returncode != 0 or "Start address" not in output or "Transfer rate" not in output:
-        raise EmulatorFlashError(f"GDB could not load {elf.name} into {gdb_address}: {output.strip()[-400:]}")
+        raise EmulatorFlashError(f"GDB could not load {elf.name} into {gdb_address}: {_first_complaint(output)}")
     return output
+
+
+def _first_complaint(gdb_output: str) -> str:
+    """GDB goes on after a failed `target remote` and complains about every later command; the
+    first line names the cause (e.g. `127.0.0.1:1: Connection refused.`)."""
+    lines = [line.strip() for line in gdb_output.splitlines() if line.strip()]
+    return lines[0] if lines else "no output"
 
 
 def start_paused_qemu(board, elf: Path, *, startup_timeout: float = 20.0) -> tuple[QemuSession, str]:
