@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from toolchain.codegen.kernel_table import Float32, Kernel, KernelCall
+from toolchain.codegen.ops import _mve
 from toolchain.codegen.ops._common import (constant_input, folded_bias, no_bias_or_constant, output_stage,
                                            require_symmetric_int16, require_zero_filter_offset)
 from toolchain.codegen.params import (activation_range_float, fused_activation,
@@ -74,6 +75,40 @@ def build_f32(graph: Graph, op: Operator) -> KernelCall:
         inputs=(op.inputs[0], filt.index, no_bias_or_constant(graph, op, 2)), outputs=(op.outputs[0],))
 
 
+MVE_COLUMN, MVE_ROWS, MVE_GATHER = 0, 1, 2  # conv_2d_mve.h: how a pixel's window is read
+MVE_MAX_ROW_BYTES = 256
+
+
+def _mve_mode(win: dict) -> int:
+    if win["k_h"] == win["k_w"] == 1 and win["pad_h"] == win["pad_w"] == 0:
+        return MVE_COLUMN
+    row = win["k_w"] * win["in_c"]
+    if win["dil_w"] == 1 and row % 16 == 0 and row <= MVE_MAX_ROW_BYTES:
+        return MVE_ROWS
+    return MVE_GATHER
+
+
+def build_int8_mve(graph: Graph, op: Operator) -> KernelCall:
+    """Cortex-M55: each output pixel's window (read in place where its rows are whole 16-byte chunks,
+    else gathered with the zero point in padded taps) times the re-laid weights (runtime/kernels/cortex-m55/)."""
+    portable = build_int8(graph, op).params
+    win = portable["win"]
+    filt = constant_input(graph, op, 1, "filter")
+    depth = win["k_h"] * win["k_w"] * win["in_c"]
+    mode = _mve_mode(win)
+    return KernelCall(
+        params={"win": win, "depth": depth, "mode": mode, "pad_value": -portable["input_offset"],
+                "weights": _mve.matvec_weights(filt.data.reshape(win["out_c"], depth)),
+                "out": _mve.output_stage(portable)},
+        inputs=(op.inputs[0],), outputs=(op.outputs[0],), scratch_bytes=depth if mode == MVE_GATHER else 0,
+        scratch_param=True)
+
+
+def _ungrouped(graph: Graph, op: Operator) -> bool:
+    win, filter_in_c = _geometry(graph, op)
+    return filter_in_c == win["in_c"]
+
+
 KERNELS = [
     Kernel(op="CONV_2D", types=("int8,int8,int32->int8", "int8,int8->int8"), function="tl_conv_2d_int8",
            c_file="kernels/conv_2d_int8.c", header="kernels/conv_2d.h", build=build_int8),
@@ -82,4 +117,7 @@ KERNELS = [
     Kernel(op="CONV_2D", types=("float32,float32,float32->float32", "float32,float32->float32"),
            function="tl_conv_2d_f32", c_file="kernels/conv_2d_f32.c", header="kernels/conv_2d.h",
            build=build_f32, runtime=()),
+    Kernel(op="CONV_2D", types=("int8,int8,int32->int8", "int8,int8->int8"), function="tl_conv_2d_int8_mve",
+           c_file="kernels/cortex-m55/conv_2d_int8_mve.c", header="kernels/cortex-m55/conv_2d_mve.h",
+           build=build_int8_mve, cpu=_mve.CPU, runtime=_mve.RUNTIME, accepts=_ungrouped),
 ]

@@ -2,7 +2,10 @@
 any depth multiplier."""
 from __future__ import annotations
 
-from toolchain.codegen.kernel_table import Float32, Kernel, KernelCall
+import numpy as np
+
+from toolchain.codegen.kernel_table import ConstArray, Float32, Kernel, KernelCall
+from toolchain.codegen.ops import _mve
 from toolchain.codegen.ops._common import (constant_input, folded_bias, no_bias_or_constant, output_stage,
                                            require_symmetric_int16, require_zero_filter_offset)
 from toolchain.codegen.params import (activation_range_float, fused_activation,
@@ -65,6 +68,30 @@ def build_f32(graph: Graph, op: Operator) -> KernelCall:
         inputs=(op.inputs[0], filt.index, no_bias_or_constant(graph, op, 2)), outputs=(op.outputs[0],))
 
 
+MVE_MAX_TAPS = 25  # TL_DEPTHWISE_MVE_MAX_TAPS
+
+
+def build_int8_mve(graph: Graph, op: Operator) -> KernelCall:
+    """Cortex-M55: eight channels per vector, weights re-laid per block of eight channels
+    (runtime/kernels/cortex-m55/)."""
+    portable = build_int8(graph, op).params
+    win = portable["win"]
+    filt = constant_input(graph, op, 1, "filter")
+    return KernelCall(
+        params={"win": win,
+                "zero_points": ConstArray("zero_points", "int8", np.full(win["out_c"], -portable["input_offset"])),
+                "weights": _mve.depthwise_weights(filt.data.reshape(-1, win["out_c"])),
+                "out": _mve.output_stage({**portable, **{k: ConstArray(k, "int32", _mve.even_then_odd(portable[k].values))
+                                                          for k in ("folded_bias", "multiplier", "shift")}})},
+        inputs=(op.inputs[0],), outputs=(op.outputs[0],))
+
+
+def _one_per_channel_in_blocks_of_8(graph: Graph, op: Operator) -> bool:
+    win, depth_multiplier = _geometry(graph, op)
+    return (depth_multiplier == 1 and win["out_c"] % _mve.DEPTHWISE_LANES == 0
+            and win["k_h"] * win["k_w"] <= MVE_MAX_TAPS)
+
+
 KERNELS = [
     Kernel(op="DEPTHWISE_CONV_2D", types=("int8,int8,int32->int8", "int8,int8->int8"),
            function="tl_depthwise_conv_2d_int8", c_file="kernels/depthwise_conv_2d_int8.c",
@@ -74,4 +101,8 @@ KERNELS = [
     Kernel(op="DEPTHWISE_CONV_2D", types=("float32,float32,float32->float32", "float32,float32->float32"),
            function="tl_depthwise_conv_2d_f32", c_file="kernels/depthwise_conv_2d_f32.c",
            header="kernels/depthwise_conv_2d.h", build=build_f32, runtime=()),
+    Kernel(op="DEPTHWISE_CONV_2D", types=("int8,int8,int32->int8", "int8,int8->int8"),
+           function="tl_depthwise_conv_2d_int8_mve", c_file="kernels/cortex-m55/depthwise_conv_2d_int8_mve.c",
+           header="kernels/cortex-m55/depthwise_conv_2d_mve.h", build=build_int8_mve, cpu=_mve.CPU,
+           runtime=_mve.RUNTIME, accepts=_one_per_channel_in_blocks_of_8),
 ]

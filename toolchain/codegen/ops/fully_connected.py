@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from toolchain.codegen.kernel_table import Float32, Kernel, KernelCall
+from toolchain.codegen.ops import _mve
 from toolchain.codegen.ops._common import (constant_input, folded_bias, no_bias_or_constant, output_stage,
                                            require_symmetric_int16, require_zero_filter_offset)
 from toolchain.codegen.params import (activation_range_float, fused_activation, per_channel_multipliers,
@@ -78,6 +79,17 @@ def build_f32(graph: Graph, op: Operator) -> KernelCall:
         inputs=(op.inputs[0], filt.index, no_bias_or_constant(graph, op, 2)), outputs=(op.outputs[0],))
 
 
+def build_int8_mve(graph: Graph, op: Operator) -> KernelCall:
+    """Cortex-M55: every input row times the re-laid weights (see runtime/kernels/cortex-m55/)."""
+    portable = build_int8(graph, op).params
+    filt = constant_input(graph, op, 1, "weights")
+    return KernelCall(
+        params={"batches": portable["batches"], "depth": portable["depth"], "units": portable["units"],
+                "weights": _mve.matvec_weights(filt.data.reshape(portable["units"], portable["depth"])),
+                "out": _mve.output_stage(portable)},
+        inputs=(op.inputs[0],), outputs=(op.outputs[0],))
+
+
 KERNELS = [
     Kernel(op="FULLY_CONNECTED", types=("int8,int8,int32->int8", "int8,int8->int8"),
            function="tl_fully_connected_int8", c_file="kernels/fully_connected_int8.c",
@@ -87,4 +99,8 @@ KERNELS = [
     Kernel(op="FULLY_CONNECTED", types=("float32,float32,float32->float32", "float32,float32->float32"),
            function="tl_fully_connected_f32", c_file="kernels/fully_connected_f32.c",
            header="kernels/fully_connected.h", build=build_f32, runtime=()),
+    Kernel(op="FULLY_CONNECTED", types=("int8,int8,int32->int8", "int8,int8->int8"),
+           function="tl_fully_connected_int8_mve", c_file="kernels/cortex-m55/fully_connected_int8_mve.c",
+           header="kernels/cortex-m55/fully_connected_mve.h", build=build_int8_mve, cpu=_mve.CPU,
+           runtime=_mve.RUNTIME),
 ]

@@ -1,0 +1,113 @@
+/* CONV_2D int8 on Cortex-M55 (MVE/Helium). Every output channel is one dot product of the pixel's
+   window with the channel's weights (VMLADAVA over 16 taps, four channels per input load), on top of
+   the folded bias bias + input_offset * sum(w), so the accumulator is TFLM's sum of
+   (x + input_offset) * w when each padded tap reads the input zero point: it adds
+   (zero_point + input_offset) * w = 0, as TFLM skips it. Integer sums are exact in any order.
+   The window is read in place (1x1 columns; rows of whole 16-byte chunks, where padded lanes are
+   replaced by the zero point under a predicate, so no scratch and no copy) or gathered into scratch. */
+#include "conv_2d_mve.h"
+
+/* The window of the output pixel whose top-left tap is at input (y0, x0), in filter order. */
+static void gather(const tl_window *w, const int8_t *image, int32_t y0, int32_t x0, int8_t pad, int8_t *col) {
+  const int32_t row_bytes = w->k_w * w->in_c;
+  int32_t ky, kx, kx0, kx1;
+  tl_window_span(x0, w->dil_w, w->k_w, w->in_w, &kx0, &kx1);
+  for (ky = 0; ky < w->k_h; ++ky, col += row_bytes) {
+    const int32_t y = y0 + ky * w->dil_h;
+    const int8_t *row;
+    if (y < 0 || y >= w->in_h || kx0 >= kx1) {
+      tl_mve_fill(col, pad, row_bytes);
+      continue;
+    }
+    row = image + ((size_t)y * w->in_w + x0) * w->in_c;
+    if (w->dil_w == 1) {
+      tl_mve_fill(col, pad, kx0 * w->in_c);
+      tl_mve_copy(col + kx0 * w->in_c, row + kx0 * w->in_c, (kx1 - kx0) * w->in_c);
+      tl_mve_fill(col + kx1 * w->in_c, pad, (w->k_w - kx1) * w->in_c);
+    } else {
+      for (kx = 0; kx < w->k_w; ++kx) {
+        if (kx >= kx0 && kx < kx1) {
+          tl_mve_copy(col + kx * w->in_c, row + (size_t)kx * w->dil_w * w->in_c, w->in_c);
+        } else {
+          tl_mve_fill(col + kx * w->in_c, pad, w->in_c);
+        }
+      }
+    }
+  }
+}
+
+static uint32_t clamp_lanes(int32_t n) { return n < 0 ? 0u : (uint32_t)n; }
+
+/* TL_CONV_MVE_ROWS: all output channels of the pixel whose top-left tap is at (y0, x0). Rows outside
+   the input are the zero point; a row cut by the left or right border loads only its valid lanes. */
+static void window_rows(const tl_conv_2d_int8_mve_params *p, const int8_t *image, int32_t y0, int32_t x0,
+                        int8_t *out) {
+  const tl_window *w = &p->win;
+  const int32_t chunks = (w->k_w * w->in_c) >> 4;
+  const size_t row_step = (size_t)w->dil_h * w->in_w * w->in_c;
+  const int8x16_t zp = vdupq_n_s8((int8_t)p->pad_value);
+  const int8_t *weights = p->weights;
+  const int32_t *q = p->out.channels;
+  const tl_mve_clamp clamp = tl_mve_clamp_of(&p->out);
+  const int8_t *origin = image + ((ptrdiff_t)y0 * w->in_w + x0) * w->in_c;
+  mve_pred16_t valid[TL_CONV_MVE_MAX_ROW_CHUNKS];
+  int32_t ky0, ky1, kx0, kx1, c, ky, j;
+  int whole_rows;
+  tl_window_span(y0, w->dil_h, w->k_h, w->in_h, &ky0, &ky1);
+  tl_window_span(x0, 1, w->k_w, w->in_w, &kx0, &kx1);
+  whole_rows = kx0 == 0 && kx1 == w->k_w;
+  for (j = 0; j < chunks && !whole_rows; ++j) {
+    valid[j] = (mve_pred16_t)(vctp8q(clamp_lanes(kx1 * w->in_c - 16 * j)) &
+                              ~vctp8q(clamp_lanes(kx0 * w->in_c - 16 * j)));
+  }
+  for (c = 0; c < w->out_c; c += 4, q += 16) {
+    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int32x4_t acc;
+    const int8_t *row = origin;
+    for (ky = 0; ky < w->k_h; ++ky, row += row_step) {
+      const int8_t *xp = row;
+      for (j = 0; j < chunks; ++j, xp += 16, weights += 64) {
+        int8x16_t a;
+        if (ky < ky0 || ky >= ky1) {
+          a = zp;
+        } else if (whole_rows) {
+          a = vldrbq_s8(xp);
+        } else {
+          a = vpselq_s8(vldrbq_z_s8(xp, valid[j]), zp, valid[j]);
+        }
+        s0 = vmladavaq_s8(s0, a, vldrbq_s8(weights));
+        s1 = vmladavaq_s8(s1, a, vldrbq_s8(weights + 16));
+        s2 = vmladavaq_s8(s2, a, vldrbq_s8(weights + 32));
+        s3 = vmladavaq_s8(s3, a, vldrbq_s8(weights + 48));
+      }
+    }
+    acc = vdupq_n_s32(s0);
+    acc = vsetq_lane_s32(s1, acc, 1);
+    acc = vsetq_lane_s32(s2, acc, 2);
+    acc = vsetq_lane_s32(s3, acc, 3);
+    tl_mve_store4(out + c, tl_mve_requantize(acc, q, &clamp), w->out_c - c);
+  }
+}
+
+void tl_conv_2d_int8_mve(const tl_conv_2d_int8_mve_params *p, const int8_t *input, int8_t *output, void *scratch) {
+  const tl_window w = p->win;
+  int32_t b, oy, ox;
+  for (b = 0; b < w.batches; ++b) {
+    const int8_t *image = input + (size_t)b * w.in_h * w.in_w * w.in_c;
+    for (oy = 0; oy < w.out_h; ++oy) {
+      const int32_t y0 = oy * w.stride_h - w.pad_h;
+      for (ox = 0; ox < w.out_w; ++ox, output += w.out_c) {
+        const int32_t x0 = ox * w.stride_w - w.pad_w;
+        if (p->mode == TL_CONV_MVE_ROWS) {
+          window_rows(p, image, y0, x0, output);
+        } else if (p->mode == TL_CONV_MVE_GATHER) {
+          gather(&w, image, y0, x0, (int8_t)p->pad_value, (int8_t *)scratch);
+          tl_mve_matvec((const int8_t *)scratch, p->weights, p->depth, w.out_c, &p->out, output);
+        } else {
+          tl_mve_matvec(image + ((size_t)y0 * w.in_w + x0) * w.in_c, p->weights, p->depth, w.out_c, &p->out,
+                        output);
+        }
+      }
+    }
+  }
+}
