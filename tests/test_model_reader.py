@@ -1,10 +1,13 @@
 """The .tflite reader on the shared reference models: exact structure, options, quantization, MACs."""
+import dataclasses
+
 import numpy as np
 import pytest
 
 from toolchain.errors import ModelError
 from toolchain.model.analysis import operator_costs
 from toolchain.model.reader import parse_model, read_model
+from toolchain.model.writer import serialize_model
 
 
 def test_kws_structure(kws_model):
@@ -90,3 +93,59 @@ def test_bad_bytes(data, message):
 def test_missing_file(tmp_path):
     with pytest.raises(ModelError, match="no such file"):
         read_model(tmp_path / "nope.tflite")
+
+
+def _conv_with_bias_axis(bias_axis: int, bias_scales: int = 8):
+    """A per-channel int8 CONV_2D (8 output channels) whose 1-D bias carries `bias_axis` as its
+    quantized_dimension, as old converters wrote it (copied from the filter)."""
+    from opmodels import GraphBuilder
+    from toolchain.model.graph import Quantization
+
+    rng = np.random.default_rng(12)
+    b = GraphBuilder()
+    x = b.tensor((1, 5, 5, 3), "int8", Quantization(scale=(0.05,), zero_point=(-3,)))
+    w_scales = tuple(float(np.float32(s)) for s in rng.uniform(0.005, 0.03, 8))
+    w = b.tensor((8, 3, 3, 3), "int8", Quantization(scale=w_scales, zero_point=(0,) * 8, axis=0),
+                 data=rng.integers(-127, 128, (8, 3, 3, 3)))
+    bias_q = Quantization(scale=tuple(float(np.float32(0.05 * s)) for s in w_scales[:bias_scales]),
+                          zero_point=(0,) * bias_scales, axis=bias_axis)
+    bias = b.tensor((8,), "int32", bias_q, data=rng.integers(-3000, 3000, 8))
+    y = b.tensor((1, 3, 3, 8), "int8", Quantization(scale=(0.1,), zero_point=(5,)))
+    b.op("CONV_2D", (x, w, bias), (y,), {"padding": "VALID", "stride_w": 1, "stride_h": 1,
+                                         "fused_activation_function": "NONE", "dilation_w_factor": 1,
+                                         "dilation_h_factor": 1}, version=3)
+    return b.graph((x,), (y,))
+
+
+def test_bias_quantized_dimension_from_the_filter_is_accepted_like_tflm():
+    """quantized_dimension 3 on a 1-D bias with one scale per element reads as axis 0; the model
+    then runs bit-exact with TFLM (which ignores the bias's quantized_dimension)."""
+    from opcheck import compare
+    from toolchain.model.writer import serialize_model
+
+    data = serialize_model(_conv_with_bias_axis(3))
+    graph = parse_model(data)
+    bias = graph.tensors[graph.operators[0].inputs[2]]
+    assert bias.quant.axis == 0 and len(bias.quant.scale) == 8
+    x = np.random.default_rng(3).integers(-128, 128, (4, 1, 5, 5, 3)).astype(np.int8)
+    outcome = compare([("conv", graph, [x])], sanitize=lambda index, label: False)[0]
+    assert outcome.mismatch() is None, outcome.mismatch()
+    assert len(np.unique(outcome.got[0])) > 10
+
+
+@pytest.mark.parametrize("bias_axis,bias_scales,message", [
+    (3, 7, r"tensor 2: 7 per-channel scales do not match axis 3 of \[8\]"),
+    (-1, 7, r"tensor 2: 7 per-channel scales do not match axis -1 of \[8\]"),
+])
+def test_other_per_channel_inconsistencies_stay_errors(bias_axis, bias_scales, message):
+    data = serialize_model(_conv_with_bias_axis(bias_axis, bias_scales))
+    with pytest.raises(ModelError, match=message):
+        parse_model(data)
+
+
+def test_per_channel_axis_beyond_a_filter_stays_an_error():
+    graph = _conv_with_bias_axis(0)
+    filt = graph.tensors[1]
+    graph.tensors[1] = dataclasses.replace(filt, quant=dataclasses.replace(filt.quant, axis=4))
+    with pytest.raises(ModelError, match=r"tensor 1: 8 per-channel scales do not match axis 4 of \[8, 3, 3, 3\]"):
+        parse_model(serialize_model(graph))

@@ -138,6 +138,10 @@ class _Parser:
         if nz and nz != n:
             raise ModelError(f"tensor {index}: {n} scales but {nz} zero points")
         axis = int(q.QuantizedDimension())
+        if n > 1 and len(shape) == 1 and shape[0] == n and axis != 0:
+            # Old converters copied the filter's quantized_dimension onto a conv's 1-D bias; TFLM
+            # never reads it there, so one scale per element can only mean axis 0.
+            axis = 0
         if n > 1 and not (0 <= axis < len(shape) and shape[axis] == n):
             raise ModelError(f"tensor {index}: {n} per-channel scales do not match axis {axis} of {list(shape)}")
         return Quantization(scale=scales, zero_point=zero_points, axis=axis)
