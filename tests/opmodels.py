@@ -248,7 +248,7 @@ def _binary(name: str, rng, dtype: str) -> Graph:
     else:
         out_q = None
     y = act_tensor(b, rng, out_shape, dtype, out_q)
-    options = {"fused_activation_function": _activation(rng)}
+    options = {} if name in ("MAXIMUM", "MINIMUM") else {"fused_activation_function": _activation(rng)}
     if name == "ADD":
         options["pot_scale_int16"] = True
     b.op(name, (x1, x2), (y,), options, version=2 if dtype == INT8 else 1)
@@ -739,6 +739,76 @@ def leaky_relu(rng, dtype: str) -> Graph:
 
 def hard_swish(rng, dtype: str) -> Graph:
     return _unary("HARD_SWISH", rng, dtype)
+
+
+# ---------------------------------------------------------------- arithmetic (issue 12)
+
+def sub(rng, dtype: str) -> Graph:
+    return _binary("SUB", rng, dtype)
+
+
+def maximum(rng, dtype: str) -> Graph:
+    return _binary("MAXIMUM", rng, dtype)
+
+
+def minimum(rng, dtype: str) -> Graph:
+    return _binary("MINIMUM", rng, dtype)
+
+
+def prelu(rng, dtype: str) -> Graph:
+    """alpha broadcast against the input (Keras shares it over all but the channel axis), a
+    constant half of the time (as converted models have it)."""
+    shape = _random_shape(rng, 1, 4)
+    alpha_shape = tuple(d if rng.random() < 0.5 else 1 for d in shape)[int(rng.integers(0, len(shape))):] or (1,)
+    alpha_dtype = INT8 if dtype == INT16 else dtype
+    b = GraphBuilder()
+    x = act_tensor(b, rng, shape, dtype)
+    if rng.random() < 0.5:
+        data = (rng.uniform(-1, 1, alpha_shape) if alpha_dtype == FLOAT32
+                else rng.integers(-128, 128, alpha_shape))
+        alpha = b.tensor(alpha_shape, alpha_dtype, qparams(rng, 0.002, 0.02) if alpha_dtype == INT8 else None,
+                         data=data)
+    else:
+        alpha = act_tensor(b, rng, alpha_shape, alpha_dtype)
+    y = act_tensor(b, rng, shape, dtype)
+    b.op("PRELU", (x, alpha), (y,))
+    inputs = (x,) if b.tensors[alpha].data is not None else (x, alpha)
+    return b.graph(inputs, (y,))
+
+
+def elu(rng, dtype: str) -> Graph:
+    return _unary("ELU", rng, dtype)
+
+
+def abs_(rng, dtype: str) -> Graph:
+    return _unary("ABS", rng, dtype, same_quant=rng.random() < 0.3)
+
+
+def rsqrt(rng, dtype: str) -> Graph:
+    """int8 input zero point -128: TFLM stops on inputs below the zero point."""
+    quant = Quantization(scale=qparams(rng).scale, zero_point=(-128,)) if dtype == INT8 else None
+    shape = _random_shape(rng)
+    b = GraphBuilder()
+    x = act_tensor(b, rng, shape, dtype, quant)
+    y = act_tensor(b, rng, shape, dtype, qparams(rng, 0.01, 0.5) if dtype == INT8 else None)
+    b.op("RSQRT", (x,), (y,))
+    return b.graph((x,), (y,))
+
+
+def _float_unary(name: str):
+    return lambda rng, dtype: _unary(name, rng, dtype)
+
+
+MATH_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {
+    "SUB": sub, "MAXIMUM": maximum, "MINIMUM": minimum, "PRELU": prelu, "ELU": elu, "ABS": abs_,
+    "RSQRT": rsqrt, **{op: _float_unary(op) for op in ("NEG", "SQRT", "EXP", "LOG", "FLOOR")},
+}
+# (operator, dtype) pairs TFLM runs, as its kernels accept them.
+MATH_CASES = [(op, dtype) for op, dtypes in (
+    ("SUB", (INT8, INT16, FLOAT32, "int32")), ("MAXIMUM", (INT8, INT16, FLOAT32, "int32")),
+    ("MINIMUM", (INT8, INT16, FLOAT32, "int32")), ("PRELU", (INT8, INT16, FLOAT32)), ("ELU", (INT8, FLOAT32)),
+    ("ABS", (INT8, INT16, FLOAT32)), ("RSQRT", (INT8, FLOAT32)), ("NEG", (FLOAT32,)), ("SQRT", (FLOAT32,)),
+    ("EXP", (FLOAT32,)), ("LOG", (FLOAT32,)), ("FLOOR", (FLOAT32,))) for dtype in dtypes]
 
 
 MODEL_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {

@@ -31,6 +31,11 @@ _MODULE_NAMES = (
     "batch_matmul",
     "transpose_conv",
     "softmax",
+    "sub",
+    "maximum_minimum",
+    "prelu",
+    "elementwise",
+    "elu",
 )
 
 OP_MODULES = tuple(import_module(f"{__name__}.{name}") for name in _MODULE_NAMES)

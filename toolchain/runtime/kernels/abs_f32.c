@@ -1,0 +1,12 @@
+/* ABS, float32. */
+#include <math.h>
+
+#include "elementwise_f32.h"
+
+void tl_abs_f32(const tl_abs_f32_params *p, const float *input, float *output) {
+  int32_t i;
+  for (i = 0; i < p->count; ++i) {
+    const float x = input[i];
+    output[i] = fabsf(x);
+  }
+}

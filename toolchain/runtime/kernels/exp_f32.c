@@ -1,0 +1,12 @@
+/* EXP, float32. */
+#include <math.h>
+
+#include "elementwise_f32.h"
+
+void tl_exp_f32(const tl_exp_f32_params *p, const float *input, float *output) {
+  int32_t i;
+  for (i = 0; i < p->count; ++i) {
+    const float x = input[i];
+    output[i] = expf(x);
+  }
+}

@@ -1,0 +1,19 @@
+/* MAXIMUM / MINIMUM, int8, broadcasting row by row. */
+#include "broadcast.h"
+#include "maximum_minimum.h"
+
+void tl_maximum_minimum_int8(const tl_maximum_minimum_params *p, const int8_t *input1, const int8_t *input2,
+                          int8_t *output) {
+  const tl_broadcast *s = &p->shape;
+  const int32_t inner = s->dims[TL_MAX_RANK - 1];
+  const int32_t step_a = s->strides_a[TL_MAX_RANK - 1], step_b = s->strides_b[TL_MAX_RANK - 1];
+  const int32_t rows = tl_broadcast_rows(s);
+  int32_t row, i, offset_a, offset_b;
+  for (row = 0; row < rows; ++row) {
+    tl_broadcast_row_offsets(s, row, &offset_a, &offset_b);
+    for (i = 0; i < inner; ++i) {
+      const int8_t a = input1[offset_a + i * step_a], b = input2[offset_b + i * step_b];
+      *output++ = p->take_max ? (a > b ? a : b) : (a < b ? a : b);
+    }
+  }
+}

@@ -1,0 +1,10 @@
+/* NEG, float32. */
+#include "elementwise_f32.h"
+
+void tl_neg_f32(const tl_neg_f32_params *p, const float *input, float *output) {
+  int32_t i;
+  for (i = 0; i < p->count; ++i) {
+    const float x = input[i];
+    output[i] = -x;
+  }
+}
