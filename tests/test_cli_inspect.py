@@ -81,17 +81,17 @@ def test_inspect_bad_model(tmp_path, kws_model, make, pattern):
 
 
 def test_inspect_reports_unsupported_operators_and_exits_2(tmp_path):
-    """EXP has no kernel: the report still lists every operator, then one error line and exit 2."""
+    """SIN has no kernel: the report still lists every operator, then one error line and exit 2."""
     tensors = [Tensor(0, "x", (1, 8), "float32"), Tensor(1, "e", (1, 8), "float32"),
                Tensor(2, "y", (1, 8), "float32")]
-    ops = [Operator(0, "EXP", (0,), (1,)), Operator(1, "RELU", (1,), (2,))]
-    model = tmp_path / "exp.tflite"
+    ops = [Operator(0, "SIN", (0,), (1,)), Operator(1, "RELU", (1,), (2,))]
+    model = tmp_path / "sin.tflite"
     write_model(Graph(tensors, ops, (0,), (2,)), model)
     result = run("inspect", model, "--json")
     report = json.loads(result.stdout)
-    assert [o["op"] for o in report["operators"]] == ["EXP", "RELU"]
-    assert [(u["index"], u["op"], u["types"]) for u in report["unsupported_ops"]] == [(0, "EXP", "float32->float32")]
-    assert_one_line_error(result, 2, "operator 0 EXP (float32->float32)")
+    assert [o["op"] for o in report["operators"]] == ["SIN", "RELU"]
+    assert [(u["index"], u["op"], u["types"]) for u in report["unsupported_ops"]] == [(0, "SIN", "float32->float32")]
+    assert_one_line_error(result, 2, "operator 0 SIN (float32->float32)")
 
 
 def test_inspect_a_model_tflm_cannot_run(tmp_path):
