@@ -24,6 +24,12 @@ API
 - `close() -> DrainReport`: flush, then release the HTTP client and the spool.
 - `pending` (property): results still in the spool for this device.
 
+MQTT: with `url` = `mqtt://HOST:PORT` or `mqtts://HOST:PORT` (and `mqtt_ca`, the CA file of the
+broker's certificate) the batches are published with QoS 1 to `tinylarge/<device>/results`,
+logging in as `device` with `token` as the password (see toolchain.aggregator.mqtt). A result then
+leaves the spool when the BROKER acknowledged it; the aggregator acknowledges the broker only after
+storing it. A publish the broker refuses (its ACL: another device's topic) raises StreamerError.
+
 Delivery guarantees
 - Nothing is lost: a result is on disk before send() returns and is deleted only after a 2xx.
 - Nothing is stored twice: the service keeps one row per (device, session, seq), so re-posting a
@@ -40,6 +46,7 @@ Calls are serialized by a lock, so threads may share one instance.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import threading
@@ -95,7 +102,7 @@ class ResultStreamer:
                  batch_size: int = 100, max_attempts: int = 5, backoff_seconds: float = 0.2,
                  backoff_max_seconds: float = 5.0, timeout_seconds: float = 10.0,
                  output_quant: dict | None = None, input_quant: dict | None = None,
-                 output_kind: str = "auto") -> None:
+                 output_kind: str = "auto", mqtt_ca: str | None = None) -> None:
         if batch_size < 1 or max_attempts < 1:
             raise StreamerError("batch_size and max_attempts must be at least 1")
         if output_kind not in ("auto", "probabilities", "logits"):
@@ -105,6 +112,9 @@ class ResultStreamer:
         self.batch_size, self.max_attempts = batch_size, max_attempts
         self._backoff = (backoff_seconds, backoff_max_seconds)
         self._client = httpx.Client(timeout=timeout_seconds, headers={"Authorization": f"Bearer {token}"})
+        self._timeout = timeout_seconds
+        self._mqtt = _mqtt_settings(url, device, token, mqtt_ca)
+        self._publisher = None  # connected on first use: a broker that is down must not stop send()
         self._lock = threading.Lock()
         self._unsent_since_drain = 0
         self._quiet_until = 0.0  # after a failed drain, send() leaves the service alone until then
@@ -131,6 +141,8 @@ class ResultStreamer:
                 return self._drain()
             finally:
                 self._client.close()
+                if self._publisher is not None:
+                    self._publisher.close()
                 self._spool.close()
 
     @property
@@ -245,6 +257,8 @@ class ResultStreamer:
         return retrying(self._post, body)
 
     def _post(self, body: bytes) -> dict:
+        if self._mqtt is not None:
+            return self._publish(body)
         try:
             response = self._client.post(f"{self.url}/v1/results", content=body,
                                          headers={"Content-Type": "application/json"})
@@ -258,6 +272,32 @@ class ResultStreamer:
         if response.status_code in (413, 422):
             raise _Rejected(f"HTTP {response.status_code}: {reason}")
         raise _Retryable(f"HTTP {response.status_code}: {reason}")
+
+
+    def _publish(self, body: bytes) -> dict:
+        from toolchain.aggregator.mqtt import MqttPublisher, MqttRefused
+
+        try:
+            if self._publisher is None:
+                self._publisher = MqttPublisher(self._mqtt, self.device)
+            self._publisher.publish(body, self._timeout)
+        except MqttRefused as exc:
+            raise StreamerError(f"device {self.device!r}: {exc}") from None
+        except (ToolchainError, TimeoutError) as exc:
+            raise _Retryable(str(exc)) from None
+        return {}  # the broker does not know about duplicates
+
+
+def _mqtt_settings(url: str, device: str, token: str, ca_file: str | None):
+    if not url.startswith(("mqtt://", "mqtts://")):
+        return None
+    from toolchain.aggregator.mqtt import parse_mqtt_url
+
+    try:
+        settings = parse_mqtt_url(url, password=token, ca_file=ca_file)
+    except ToolchainError as exc:
+        raise StreamerError(str(exc)) from None
+    return dataclasses.replace(settings, username=device)
 
 
 def _reason(response: httpx.Response) -> str:

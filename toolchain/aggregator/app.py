@@ -32,8 +32,9 @@ from starlette.exceptions import HTTPException
 
 from toolchain.aggregator.auth import DeviceAuthenticator, Forbidden, Unauthorized
 from toolchain.aggregator.errors import AggregatorError, StoreUnavailableError
-from toolchain.aggregator.ingest import DEFAULT_THRESHOLD, Cascade, ingest_body
+from toolchain.aggregator.ingest import DEFAULT_THRESHOLD, Cascade, ingest_bodies, ingest_body
 from toolchain.aggregator.models import MAX_BODY_BYTES, BatchRejected
+from toolchain.aggregator.mqtt import MqttIngest, MqttSettings
 from toolchain.aggregator.store import Store, open_store
 from toolchain.aggregator.tail import Tail, load_tail
 from toolchain.aggregator.teacher import load_teacher
@@ -55,6 +56,7 @@ class ServiceConfig:
     max_body_bytes: int = MAX_BODY_BYTES
     tail_path: str | None = None  # split computing: devices send a head's feature map, this tail finishes it
     allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS  # Host header names (no port); "*" allows any
+    mqtt: MqttSettings | None = None  # also ingest from this broker (see mqtt.py)
 
 
 def allowed_hosts_for(bind_host: str, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -88,6 +90,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     try:
         cascade = Cascade(load_teacher(config.teacher_path), config.threshold) if config.teacher_path else None
         tail = load_tail(config.tail_path) if config.tail_path else None
+        mqtt = _start_mqtt(config.mqtt, store, cascade, tail) if config.mqtt else None
     except AggregatorError:
         store.close()
         raise
@@ -95,14 +98,22 @@ def create_app(config: ServiceConfig) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         yield
+        if mqtt is not None:
+            mqtt.stop()
         store.close()
 
     app = FastAPI(title="tinylarge aggregator", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url="/v1/openapi.json")
     _add_error_handlers(app, config.allowed_hosts)
-    _add_api(app, store, cascade, config, tail)
+    _add_api(app, store, cascade, config, tail, mqtt)
     _add_dashboard(app)
     return app
+
+
+def _start_mqtt(settings: MqttSettings, store: Store, cascade: Cascade | None, tail: Tail | None) -> MqttIngest:
+    ingest = MqttIngest(settings, lambda messages: ingest_bodies(store, messages, cascade, tail))
+    ingest.start()
+    return ingest
 
 
 def _error(status: int, reason: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -145,7 +156,8 @@ def _add_error_handlers(app: FastAPI, allowed_hosts: tuple[str, ...]) -> None:
         return response
 
 
-def _add_api(app: FastAPI, store: Store, cascade: Cascade | None, config: ServiceConfig, tail: Tail | None) -> None:
+def _add_api(app: FastAPI, store: Store, cascade: Cascade | None, config: ServiceConfig, tail: Tail | None,
+             mqtt: MqttIngest | None) -> None:
     auth = DeviceAuthenticator(store)
 
     @app.post("/v1/results")
@@ -161,6 +173,7 @@ def _add_api(app: FastAPI, store: Store, cascade: Cascade | None, config: Servic
         stats = dict(await run_in_threadpool(stats_cache.get))
         stats["teacher"] = cascade.teacher.name if cascade else None
         stats["threshold"] = cascade.threshold if cascade else None
+        stats["mqtt"] = mqtt.counters() if mqtt else None  # this process's MQTT ingest, since it started
         return stats
 
     @app.get("/v1/sessions/{device}/{session}/seqs")

@@ -30,12 +30,49 @@ def ingest_body(store: Store, sender: str, body: bytes, cascade: Cascade | None,
     loop). Returns the answer {"accepted", "duplicates", "escalated"}; raises BatchRejected or Forbidden."""
     batch = parse_batch(body)
     DeviceAuthenticator.require_same_device(sender, batch.device)
-    if tail is not None:
-        batch = tail.finish(batch)
-    rows = prepare_rows(batch, cascade)
+    rows = _rows(batch, cascade, tail)
     new_seqs = set(store.insert_results(batch.device, batch.session, rows))
     return {"accepted": len(new_seqs), "duplicates": len(rows) - len(new_seqs),
             "escalated": sum(1 for row in rows if row.escalated and row.seq in new_seqs)}
+
+
+def ingest_bodies(store: Store, messages: list[tuple[str | None, bytes]], cascade: Cascade | None,
+                  tail: Tail | None = None) -> list[str | None]:
+    """The MQTT path: (sender device, body) pairs, all stored in ONE transaction (group commit).
+    Per message None (stored, or stored before) or why it was rejected: invalid, sent for another
+    device than the sender, or from a device the store does not know or has revoked. Raises
+    StoreUnavailableError, with nothing stored, when the whole group should be retried."""
+    outcomes: list[str | None] = [None] * len(messages)
+    accepted: list[tuple[int, ResultBatch]] = []
+    for index, (sender, body) in enumerate(messages):
+        try:
+            batch = parse_batch(body)
+        except BatchRejected as exc:
+            outcomes[index] = str(exc)
+            continue
+        if batch.device != sender:
+            outcomes[index] = f"a batch for device {batch.device!r} on the topic of device {sender!r}"
+        else:
+            accepted.append((index, batch))
+    active = store.active_devices({batch.device for _, batch in accepted})
+    to_store = []
+    for index, batch in accepted:
+        if batch.device not in active:
+            outcomes[index] = f"device {batch.device!r} is unknown or revoked"
+            continue
+        try:
+            to_store.append((batch.device, batch.session, _rows(batch, cascade, tail)))
+        except BatchRejected as exc:
+            outcomes[index] = str(exc)
+    if to_store:
+        store.insert_batches(to_store)
+    return outcomes
+
+
+def _rows(batch: ResultBatch, cascade: Cascade | None, tail: Tail | None) -> list[ResultRow]:
+    if tail is not None:
+        batch = tail.finish(batch)
+    return prepare_rows(batch, cascade)
 
 
 def prepare_rows(batch: ResultBatch, cascade: Cascade | None) -> list[ResultRow]:

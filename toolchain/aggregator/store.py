@@ -229,10 +229,14 @@ class Store(ABC):
             row = cursor.fetchone()
         return row[0] if row else None
 
-    def device_is_active(self, name: str) -> bool:
+    def active_devices(self, names: set[str]) -> set[str]:
+        """Those of `names` that are registered and not revoked."""
+        if not names:
+            return set()
         with self._transaction() as cursor:
-            cursor.execute(self._sql("SELECT 1 FROM devices WHERE name = ? AND revoked_at IS NULL"), (name,))
-            return cursor.fetchone() is not None
+            marks = ", ".join([self.placeholder] * len(names))
+            cursor.execute(f"SELECT name FROM devices WHERE revoked_at IS NULL AND name IN ({marks})", sorted(names))
+            return {row[0] for row in cursor.fetchall()}
 
     def revoke_device(self, name: str) -> None:
         """Refuse the device's token from now on (its stored results stay)."""

@@ -22,6 +22,13 @@ def _db_url(db: str | None) -> str:
     return resolve_db_url(db, dict(os.environ))
 
 
+def _mqtt_options(command):
+    command = click.option("--mqtt-password-file", type=click.File("r"),
+                           help="MQTT password (default: $TINYLARGE_MQTT_PASSWORD; never on the command line)")(command)
+    return click.option("--mqtt-ca", type=click.Path(dir_okay=False, exists=True),
+                        help="CA certificate of the broker (mqtts://; default: the system CAs)")(command)
+
+
 @click.group("aggregator")
 def aggregator() -> None:
     """Collect fleet results, escalate unsure ones to a teacher, export hard examples."""
@@ -42,14 +49,69 @@ def aggregator() -> None:
 @click.option("--allowed-host", "allowed_hosts", multiple=True,
               help="also accept requests for this Host name (repeatable; '*' any). Always accepted: "
                    "localhost, 127.0.0.1, [::1] and the --host address")
-def serve(db, host, port, teacher, threshold, max_body_bytes, tail, allowed_hosts) -> None:
+@click.option("--mqtt", "mqtt_url", help="also ingest from this MQTT 5 broker: mqtt[s]://USER@HOST[:PORT]")
+@click.option("--mqtt-client-id", default="", help="with --mqtt: a stable id per aggregator process")
+@click.option("--mqtt-group", default="tinylarge-aggregators", show_default=True,
+              help="with --mqtt: the shared-subscription group (processes in one group split the traffic)")
+@_mqtt_options
+def serve(db, host, port, teacher, threshold, max_body_bytes, tail, allowed_hosts, mqtt_url, mqtt_client_id,
+          mqtt_group, mqtt_ca, mqtt_password_file) -> None:
     """Run the HTTP service (dashboard at /). The first output line is its URL."""
     from toolchain.aggregator.app import ServiceConfig, allowed_hosts_for, serve as run_service
+    from toolchain.aggregator.mqtt import parse_mqtt_url
 
+    mqtt = parse_mqtt_url(mqtt_url, _mqtt_password(mqtt_password_file), mqtt_ca, mqtt_client_id,
+                          mqtt_group) if mqtt_url else None
     config = ServiceConfig(db_url=_db_url(db), teacher_path=teacher, threshold=threshold,
                            max_body_bytes=max_body_bytes, tail_path=tail,
-                           allowed_hosts=allowed_hosts_for(host, allowed_hosts))
+                           allowed_hosts=allowed_hosts_for(host, allowed_hosts), mqtt=mqtt)
     run_service(config, host, port, announce=_announce)
+
+
+@aggregator.command("gateway")
+@click.argument("results", type=click.File("r"), default="-")
+@click.option("--mqtt", "mqtt_url", required=True, help="the broker: mqtt[s]://HOST[:PORT]")
+@click.option("--device", required=True, help="the device the results come from (its MQTT login)")
+@click.option("--session", required=True, help="session name at the aggregator")
+@click.option("--spool", type=click.Path(dir_okay=False), default=".tinylarge/gateway-spool.db", show_default=True,
+              help="results wait here until the broker acknowledged them")
+@click.option("--batch-size", default=100, show_default=True, type=click.IntRange(1, 5000))
+@_mqtt_options
+def gateway(results, mqtt_url, device, session, spool, batch_size, mqtt_ca, mqtt_password_file) -> None:
+    """Publish RESULTS (JSON lines, one result object each; '-' = stdin) for DEVICE to the broker,
+    QoS 1, spooled on disk until acknowledged. The device's password: $TINYLARGE_MQTT_PASSWORD or
+    --mqtt-password-file."""
+    from hil.streamer import ResultStreamer
+
+    password = _mqtt_password(mqtt_password_file)
+    if password is None:
+        raise click.UsageError("the device's MQTT password: set $TINYLARGE_MQTT_PASSWORD or --mqtt-password-file")
+    count = 0
+    with ResultStreamer(mqtt_url, password, device, session, spool, batch_size=batch_size, mqtt_ca=mqtt_ca) as streamer:
+        for number, line in enumerate(results, 1):
+            if line.strip():
+                streamer.send(_json_line(line, number))
+                count += 1
+        pending = streamer.flush().pending
+    click.echo(f"published {count - pending} of {count} results for {device}; still spooled {pending}")
+
+
+def _json_line(line: str, number: int) -> dict:
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise click.UsageError(f"line {number}: not JSON ({exc.msg})") from None
+    if not isinstance(value, dict):
+        raise click.UsageError(f"line {number}: a result must be a JSON object")
+    return value
+
+
+def _mqtt_password(password_file) -> str | None:
+    from toolchain.aggregator.mqtt import PASSWORD_ENV_VAR
+
+    if password_file is not None:
+        return password_file.read().strip()
+    return os.environ.get(PASSWORD_ENV_VAR)
 
 
 def _announce(line: str) -> None:
