@@ -1,20 +1,32 @@
-"""Aggregator ingest benchmark: N concurrent simulated devices x M results each, against a real
-`tinylarge aggregator serve` process on SQLite and on PostgreSQL (a throwaway local cluster).
+"""Aggregator ingest benchmark: N concurrent simulated devices x M results each, over HTTP (one
+`tinylarge aggregator serve` process) and over MQTT (devices -> a throwaway TLS Mosquitto -> two
+`serve --mqtt` processes sharing one subscription), on SQLite and on PostgreSQL (a throwaway local
+cluster). The `mqtt-chaos` path is MQTT on PostgreSQL with the broker restarted (SIGTERM + start)
+and one aggregator killed with SIGKILL (and started again) while the devices publish.
 
-Prints results/s stored, p50/p99 request latency, and checks lost = 0 and duplicated = 0 by
-reading every session back. Figures only: nothing here passes or fails on speed.
+Prints stored results/s (all results stored, from the first send to the last commit), p50/p99
+latency, and lost / duplicated, read back from the store. HTTP latency is per request (send to
+200); MQTT latency is end to end, per batch (publish to the commit timestamp in the store).
+Figures only: nothing here passes or fails on speed; exit code 1 if anything was lost or duplicated.
 
-    python bench/bench_aggregator.py [--devices 50] [--results 400] [--batch 20] [--backends sqlite,postgresql]
+    python bench/bench_aggregator.py [--devices 50] [--results 400] [--batch 100]
+        [--paths http-sqlite,http-postgresql,mqtt-sqlite,mqtt-postgresql,mqtt-chaos]
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import json
+import os
 import shutil
+import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,15 +35,21 @@ import httpx
 
 from toolchain.aggregator.auth import register_device
 from toolchain.aggregator.errors import AggregatorError
+from toolchain.aggregator.mosquitto import start_temp_mosquitto
+from toolchain.aggregator.mqtt import AGGREGATOR_USER, TOPIC_PATTERN, connect, new_client, parse_mqtt_url
 from toolchain.aggregator.pgcluster import start_temp_postgres
 
 _SCRIPT = Path(sys.executable).parent / "tinylarge"
 TINYLARGE = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-c", "from toolchain.cli import main; main()"]
+AGGREGATOR_PASSWORD = "bench-aggregator-password"
+SESSION = "bench"
+MQTT_INFLIGHT_PER_DEVICE = 16
+DRAIN_SECONDS = 120  # after the last PUBACK, how long the store may take to catch up before "lost" counts
 
 
 @dataclass
 class Figures:
-    backend: str
+    path: str
     stored: int
     seconds: float
     latencies: list[float]
@@ -40,14 +58,20 @@ class Figures:
     duplicated: int
 
     def line(self) -> str:
-        q = statistics.quantiles(self.latencies, n=100)
-        return (f"{self.backend:<11} {self.stored:>8} {self.stored / self.seconds:>10.0f} "
+        q = statistics.quantiles(self.latencies, n=100) if len(self.latencies) > 1 else [0.0] * 99
+        return (f"{self.path:<16} {self.stored:>8} {self.stored / self.seconds:>10.0f} "
                 f"{1000 * q[49]:>8.1f} {1000 * q[98]:>8.1f} {self.retries:>7} {self.lost:>5} {self.duplicated:>6}")
 
 
-def start_service(db: str) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen([*TINYLARGE, "aggregator", "serve", "--db", db, "--port", "0"],
-                               stdout=subprocess.PIPE, text=True)
+def payload(name: str, start: int, stop: int) -> bytes:
+    return json.dumps({"device": name, "session": SESSION, "results": [
+        {"seq": seq, "output": [0.1, 0.7, 0.2], "label": seq % 3, "latency_cycles": 40000 + seq % 977}
+        for seq in range(start, stop)]}).encode()
+
+
+def start_service(db: str, *extra: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen([*TINYLARGE, "aggregator", "serve", "--db", db, "--port", "0", *extra],
+                               stdout=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
     line = process.stdout.readline()
     if not line.startswith("aggregator listening on"):
         process.kill()
@@ -63,19 +87,66 @@ def start_service(db: str) -> tuple[subprocess.Popen, str]:
     raise SystemExit("the service never answered /v1/health")
 
 
-async def device(client: httpx.AsyncClient, url: str, name: str, token: str, results: int, batch: int,
-                 latencies: list[float]) -> int:
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# --- reading the store back ----------------------------------------------------------------------
+def query(db: str, sql: str) -> list[tuple]:
+    if db.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(db) as connection:
+            return connection.execute(sql).fetchall()
+    with sqlite3.connect(db) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def stored_counts(db: str) -> dict[str, tuple[int, int]]:
+    """device -> (rows, distinct seqs) of the bench session."""
+    rows = query(db, f"SELECT device, COUNT(*), COUNT(DISTINCT seq) FROM results WHERE session = '{SESSION}' "
+                     "GROUP BY device")
+    return {device: (int(n), int(distinct)) for device, n, distinct in rows}
+
+
+def lost_and_duplicated(db: str, names: list[str], results: int) -> tuple[int, int, int]:
+    counts = stored_counts(db)
+    stored = sum(n for n, _ in counts.values())
+    lost = sum(results - counts.get(name, (0, 0))[1] for name in names)
+    duplicated = sum(n - distinct for n, distinct in counts.values())
+    return stored, lost, duplicated
+
+
+def wait_until_stored(db: str, expected: int) -> None:
+    """Poll until every result is stored, or until DRAIN_SECONDS pass without progress."""
+    last, last_change = -1, time.monotonic()
+    while time.monotonic() - last_change < DRAIN_SECONDS:
+        now = sum(distinct for _, distinct in stored_counts(db).values())
+        if now >= expected:
+            return
+        if now != last:
+            last, last_change = now, time.monotonic()
+        time.sleep(0.2)
+
+
+# --- HTTP ----------------------------------------------------------------------------------------
+async def http_device(client: httpx.AsyncClient, url: str, name: str, token: str, results: int, batch: int,
+                      latencies: list[float]) -> int:
     """Post `results` results in batches; retry a batch until acknowledged. Returns retries."""
     retries = 0
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     for start in range(0, results, batch):
-        body = {"device": name, "session": "bench", "results": [
-            {"seq": seq, "output": [0.1, 0.7, 0.2], "label": seq % 3, "latency_cycles": 40000 + seq % 977}
-            for seq in range(start, min(start + batch, results))]}
+        body = payload(name, start, min(start + batch, results))
         while True:
             began = time.perf_counter()
             try:
-                response = await client.post(f"{url}/v1/results", json=body, headers=headers)
+                response = await client.post(f"{url}/v1/results", content=body, headers=headers)
                 if response.status_code == 200:
                     latencies.append(time.perf_counter() - began)
                     break
@@ -86,72 +157,179 @@ async def device(client: httpx.AsyncClient, url: str, name: str, token: str, res
     return retries
 
 
-async def run_fleet(url: str, tokens: dict[str, str], results: int, batch: int) -> tuple[float, list[float], int]:
+async def http_fleet(url: str, tokens: dict[str, str], results: int, batch: int) -> tuple[float, list[float], int]:
     latencies: list[float] = []
     limits = httpx.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         began = time.perf_counter()
-        retries = await asyncio.gather(*(device(client, url, name, token, results, batch, latencies)
+        retries = await asyncio.gather(*(http_device(client, url, name, token, results, batch, latencies)
                                          for name, token in tokens.items()))
         seconds = time.perf_counter() - began
     return seconds, latencies, sum(retries)
 
 
-def read_back(url: str, tokens: dict[str, str], results: int) -> tuple[int, int, int]:
-    stored = lost = duplicated = 0
-    for name, token in tokens.items():
-        seqs = httpx.get(f"{url}/v1/sessions/{name}/bench/seqs", headers={"Authorization": f"Bearer {token}"},
-                         timeout=60).json()["seqs"]
-        stored += len(seqs)
-        lost += len(set(range(results)) - set(seqs))
-        duplicated += len(seqs) - len(set(seqs))
-    return stored, lost, duplicated
-
-
-def bench(backend: str, db: str, devices: int, results: int, batch: int) -> Figures:
+def bench_http(path: str, db: str, devices: int, results: int, batch: int, work: Path) -> Figures:
     tokens = {f"bench-{i:03d}": register_device(db, f"bench-{i:03d}") for i in range(devices)}
     process, url = start_service(db)
     try:
-        seconds, latencies, retries = asyncio.run(run_fleet(url, tokens, results, batch))
-        stored, lost, duplicated = read_back(url, tokens, results)
+        seconds, latencies, retries = asyncio.run(http_fleet(url, tokens, results, batch))
+        stored, lost, duplicated = lost_and_duplicated(db, list(tokens), results)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-    return Figures(backend, stored, seconds, latencies, retries, lost, duplicated)
+        stop(process)
+    return Figures(path, stored, seconds, latencies, retries, lost, duplicated)
+
+
+# --- MQTT ----------------------------------------------------------------------------------------
+class MqttDevice:
+    """One simulated device: its own MQTT login and connection, at most MQTT_INFLIGHT_PER_DEVICE
+    unacknowledged batches at a time; paho resends unacknowledged ones after a reconnection."""
+
+    def __init__(self, broker, name: str, token: str) -> None:
+        settings = dataclasses.replace(parse_mqtt_url(broker.url, password=token, ca_file=str(broker.ca_file)),
+                                       username=name)
+        self.name = name
+        self.client = new_client(settings, f"bench-{name}")
+        self.client.max_inflight_messages_set(MQTT_INFLIGHT_PER_DEVICE)
+        self.window = threading.Semaphore(MQTT_INFLIGHT_PER_DEVICE)
+        self.refused = 0
+        self.client.on_publish = self._on_publish
+        connect(self.client, settings, clean_start=True)
+        self.client.on_connect = None  # paho reconnects on its own; nothing to redo for a publisher
+
+    def _on_publish(self, _client, _userdata, _mid, reason_code, _properties) -> None:
+        self.refused += int(reason_code.is_failure)
+        self.window.release()
+
+    def run(self, results: int, batch: int, sent_at: dict[tuple[str, int], float]) -> None:
+        topic = TOPIC_PATTERN.format(device=self.name)
+        bodies = [(start, payload(self.name, start, min(start + batch, results))) for start in range(0, results, batch)]
+        for start, body in bodies:
+            self.window.acquire()
+            sent_at[(self.name, start)] = time.time()
+            self.client.publish(topic, body, qos=1)
+        for _ in range(MQTT_INFLIGHT_PER_DEVICE):  # every batch acknowledged by the broker
+            self.window.acquire()
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def start_mqtt_aggregator(db: str, broker, client_id: str) -> tuple[subprocess.Popen, str]:
+    return start_service(db, "--mqtt", f"mqtts://{AGGREGATOR_USER}@127.0.0.1:{broker.port}",
+                         "--mqtt-ca", str(broker.ca_file), "--mqtt-client-id", client_id,
+                         env={"TINYLARGE_MQTT_PASSWORD": AGGREGATOR_PASSWORD})
+
+
+def end_to_end_latencies(db: str, sent_at: dict[tuple[str, int], float], batch: int) -> list[float]:
+    """Per batch: the commit timestamp of its first result minus the moment it was published."""
+    rows = query(db, f"SELECT device, seq, MIN(received_at) FROM results WHERE session = '{SESSION}' "
+                     f"AND seq % {batch} = 0 GROUP BY device, seq")
+    return [float(received) - sent_at[(device, int(seq))] for device, seq, received in rows
+            if (device, int(seq)) in sent_at]
+
+
+def bench_mqtt(path: str, db: str, devices: int, results: int, batch: int, work: Path, chaos: bool) -> Figures:
+    tokens = {f"bench-{i:03d}": register_device(db, f"bench-{i:03d}") for i in range(devices)}
+    broker = start_temp_mosquitto(work / "broker", {**tokens, AGGREGATOR_USER: AGGREGATOR_PASSWORD})
+    aggregators = [start_mqtt_aggregator(db, broker, f"bench-agg-{i}")[0] for i in range(2)]
+    fleet = [MqttDevice(broker, name, token) for name, token in tokens.items()]
+    sent_at: dict[tuple[str, int], float] = {}
+    try:
+        began = time.time()
+        threads = [threading.Thread(target=device.run, args=(results, batch, sent_at)) for device in fleet]
+        for thread in threads:
+            thread.start()
+        if chaos:
+            disrupt(broker, aggregators, db, devices * results, lambda: start_mqtt_aggregator(db, broker, "bench-agg-0")[0])
+        for thread in threads:
+            thread.join()
+        wait_until_stored(db, devices * results)
+        last_commit = query(db, f"SELECT MAX(received_at) FROM results WHERE session = '{SESSION}'")[0][0]
+        stored, lost, duplicated = lost_and_duplicated(db, list(tokens), results)
+        latencies = end_to_end_latencies(db, sent_at, batch)
+    finally:
+        for device in fleet:
+            device.close()
+        for process in aggregators:
+            stop(process)
+        broker.stop()
+    refused = sum(device.refused for device in fleet)
+    return Figures(path, stored, float(last_commit) - began, latencies, refused, lost, duplicated)
+
+
+def disrupt(broker, aggregators: list[subprocess.Popen], db: str, expected: int, restart_first) -> None:
+    """While the devices publish: restart the broker at 1/4 of the results stored, SIGKILL
+    aggregator 0 at 1/2 and start it again (same client id: same session) at 3/4."""
+    def stored() -> int:
+        return sum(distinct for _, distinct in stored_counts(db).values())
+
+    def wait_for(fraction: float) -> None:
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while stored() < fraction * expected:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"no progress for {DRAIN_SECONDS} s during the disruption")
+            time.sleep(0.05)
+
+    wait_for(0.25)
+    broker.restart()
+    print(f"  broker restarted at {stored()} stored", flush=True)
+    wait_for(0.5)
+    aggregators[0].send_signal(signal.SIGKILL)
+    aggregators[0].wait()
+    print(f"  aggregator 0 killed (SIGKILL) at {stored()} stored", flush=True)
+    wait_for(0.75)
+    aggregators[0] = restart_first()
+    print(f"  aggregator 0 started again at {stored()} stored", flush=True)
+
+
+# --- driver --------------------------------------------------------------------------------------
+def run_path(path: str, args, work: Path) -> Figures | None:
+    transport, _, backend = path.partition("-")
+    if transport not in ("http", "mqtt") or backend not in ("sqlite", "postgresql", "chaos"):
+        raise SystemExit(f"unknown path {path!r}")
+    chaos = backend == "chaos"
+    if backend == "sqlite":
+        return run_transport(transport, path, str(work / "bench.db"), args, work, chaos)
+    try:
+        cluster = start_temp_postgres(work)  # fresh in /tmp: reachable by the postgres user
+    except AggregatorError as exc:
+        print(f"{path:<16} skipped: {exc}")
+        return None
+    try:
+        return run_transport(transport, path, cluster.url, args, work, chaos)
+    finally:
+        cluster.stop()
+
+
+def run_transport(transport: str, path: str, db: str, args, work: Path, chaos: bool) -> Figures:
+    if transport == "http":
+        return bench_http(path, db, args.devices, args.results, args.batch, work)
+    return bench_mqtt(path, db, args.devices, args.results, args.batch, work, chaos)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=50)
     parser.add_argument("--results", type=int, default=400, help="results per device")
-    parser.add_argument("--batch", type=int, default=20, help="results per request")
-    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--batch", type=int, default=100, help="results per request / MQTT message")
+    parser.add_argument("--paths", default="http-sqlite,http-postgresql,mqtt-sqlite,mqtt-postgresql,mqtt-chaos")
     args = parser.parse_args()
 
-    print(f"{args.devices} devices x {args.results} results, {args.batch} per request, one service process")
-    print(f"{'backend':<11} {'stored':>8} {'results/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'retries':>7} {'lost':>5} {'dupl.':>6}")
+    print(f"{args.devices} devices x {args.results} results, {args.batch} per request/message; "
+          "HTTP: one service process; MQTT: TLS Mosquitto -> two aggregator processes")
+    print(f"{'path':<16} {'stored':>8} {'results/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'retries':>7} {'lost':>5} "
+          f"{'dupl.':>6}   (MQTT: latency end to end; 'retries' = publishes the broker refused)")
     failures = 0
-    for backend in args.backends.split(","):
+    for path in args.paths.split(","):
         work = Path(tempfile.mkdtemp(prefix="tl-bench-agg-"))
         try:
-            if backend == "sqlite":
-                figures = bench(backend, str(work / "bench.db"), args.devices, args.results, args.batch)
-            elif backend == "postgresql":
-                try:
-                    cluster = start_temp_postgres(work)  # fresh in /tmp: reachable by the postgres user
-                except AggregatorError as exc:
-                    print(f"{backend:<11} skipped: {exc}")
-                    continue
-                try:
-                    figures = bench(backend, cluster.url, args.devices, args.results, args.batch)
-                finally:
-                    cluster.stop()
-            else:
-                raise SystemExit(f"unknown backend {backend!r} (sqlite, postgresql)")
+            figures = run_path(path, args, work)
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        print(figures.line())
-        failures += figures.lost + figures.duplicated
+        if figures is not None:
+            print(figures.line(), flush=True)
+            failures += figures.lost + figures.duplicated
     return 1 if failures else 0
 
 
