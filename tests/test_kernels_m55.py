@@ -26,7 +26,8 @@ def test_kws_and_resnet_run_mve_kernels_except_where_none_exists(kws_model, resn
     assert kws.kernels[11].function == "tl_fully_connected_int8_mve"
     assert "tl_mve.h" in kws.files and "conv_2d_int8.c" not in kws.files
     resnet = generate_c(read_model(resnet_model), target="cortex-m55")
-    assert {k.function for k in resnet.kernels.values() if k.op == "CONV_2D"} == {"tl_conv_2d_int8_mve"}
+    assert {k.function for k in resnet.kernels.values() if k.op in ("CONV_2D", "ADD")} == {"tl_conv_2d_int8_mve",
+                                                                                     "tl_add_int8_mve"}
     # The arena does not grow: windows are read in place, only odd-shaped ones are gathered.
     assert resnet.arena_bytes == generate_c(read_model(resnet_model)).arena_bytes
 

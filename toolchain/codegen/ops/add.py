@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from toolchain.codegen.kernel_table import ConstArray, Float32, Kernel, KernelCall
+from toolchain.codegen.ops import _mve
 from toolchain.codegen.params import (activation_range_float, activation_range_quantized, broadcast, f32,
                                       fused_activation, multiply_by_quantized_multiplier_smaller_than_one,
                                       quantize_multiplier_smaller_than_one, scale_of, zero_point_of)
@@ -69,6 +70,21 @@ def build_f32(graph: Graph, op: Operator) -> KernelCall:
                       inputs=(op.inputs[0], op.inputs[1]), outputs=(op.outputs[0],))
 
 
+def build_int8_mve(graph: Graph, op: Operator) -> KernelCall:
+    """Cortex-M55: the portable tables re-laid by raw byte (the vector gather's index), no broadcasting."""
+    p = build_int8(graph, op).params
+    by_byte = (np.arange(256) + 128) % 256  # raw byte b holds int8 value b - 256 * (b > 127): table row
+    return KernelCall(
+        params={"count": p["shape"]["count"],
+                **{name: ConstArray(name, "int32", p[name].values[by_byte]) for name in ("input1_table", "input2_table")},
+                **{name: p[name] for name in ("output_multiplier", "output_shift", "output_offset", "act_min", "act_max")}},
+        inputs=(op.inputs[0], op.inputs[1]), outputs=(op.outputs[0],))
+
+
+def _same_shapes(graph: Graph, op: Operator) -> bool:
+    return bool(broadcast(graph, op)["same_shape"])
+
+
 KERNELS = [
     Kernel(op="ADD", types=("int8,int8->int8",), function="tl_add_int8", c_file="kernels/add_int8.c",
            header="kernels/add.h", build=build_int8),
@@ -78,4 +94,7 @@ KERNELS = [
            header="kernels/add.h", build=build_int32, runtime=()),
     Kernel(op="ADD", types=("float32,float32->float32",), function="tl_add_f32", c_file="kernels/add_f32.c",
            header="kernels/add.h", build=build_f32, runtime=()),
+    Kernel(op="ADD", types=("int8,int8->int8",), function="tl_add_int8_mve", c_file="kernels/cortex-m55/add_int8_mve.c",
+           header="kernels/cortex-m55/add_mve.h", build=build_int8_mve, cpu=_mve.CPU, runtime=_mve.RUNTIME,
+           accepts=_same_shapes),
 ]

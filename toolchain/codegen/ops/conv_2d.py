@@ -1,7 +1,9 @@
 """CONV_2D: int8 (per-channel weights, int32 bias), int16 activations (int8 weights, int64 bias), float32."""
 from __future__ import annotations
 
-from toolchain.codegen.kernel_table import Float32, Kernel, KernelCall
+import numpy as np
+
+from toolchain.codegen.kernel_table import ConstArray, Float32, Kernel, KernelCall
 from toolchain.codegen.ops import _mve
 from toolchain.codegen.ops._common import (constant_input, folded_bias, no_bias_or_constant, output_stage,
                                            require_symmetric_int16, require_zero_filter_offset)
@@ -76,16 +78,23 @@ def build_f32(graph: Graph, op: Operator) -> KernelCall:
 
 
 MVE_COLUMN, MVE_ROWS, MVE_GATHER = 0, 1, 2  # conv_2d_mve.h: how a pixel's window is read
-MVE_MAX_ROW_BYTES = 256
+MVE_MAX_WINDOW_BYTES = 1024  # TL_CONV_MVE_MAX_CHUNKS * 16
 
 
 def _mve_mode(win: dict) -> int:
     if win["k_h"] == win["k_w"] == 1 and win["pad_h"] == win["pad_w"] == 0:
         return MVE_COLUMN
     row = win["k_w"] * win["in_c"]
-    if win["dil_w"] == 1 and row % 16 == 0 and row <= MVE_MAX_ROW_BYTES:
+    if win["dil_w"] == 1 and row % 16 == 0 and win["k_h"] * row <= MVE_MAX_WINDOW_BYTES:
         return MVE_ROWS
     return MVE_GATHER
+
+
+def _chunk_offsets(win: dict) -> ConstArray:
+    """Where each 16-byte chunk of a window starts, from the window's top-left tap (rows of whole chunks)."""
+    row_step = win["dil_h"] * win["in_w"] * win["in_c"]
+    offsets = [ky * row_step + j for ky in range(win["k_h"]) for j in range(0, win["k_w"] * win["in_c"], 16)]
+    return ConstArray("chunk_offsets", "int32", np.asarray(offsets, dtype=np.int32))
 
 
 def build_int8_mve(graph: Graph, op: Operator) -> KernelCall:
@@ -99,6 +108,7 @@ def build_int8_mve(graph: Graph, op: Operator) -> KernelCall:
     return KernelCall(
         params={"win": win, "depth": depth, "mode": mode, "pad_value": -portable["input_offset"],
                 "weights": _mve.matvec_weights(filt.data.reshape(win["out_c"], depth)),
+                "chunk_offsets": _chunk_offsets(win) if mode == MVE_ROWS else None,
                 "out": _mve.output_stage(portable)},
         inputs=(op.inputs[0],), outputs=(op.outputs[0],), scratch_bytes=depth if mode == MVE_GATHER else 0,
         scratch_param=True)

@@ -38,43 +38,51 @@ static void gather(const tl_window *w, const int8_t *image, int32_t y0, int32_t 
 
 static uint32_t clamp_lanes(int32_t n) { return n < 0 ? 0u : (uint32_t)n; }
 
-/* TL_CONV_MVE_ROWS: all output channels of the pixel whose top-left tap is at (y0, x0). Rows outside
-   the input are the zero point; a row cut by the left or right border loads only its valid lanes. */
+/* TL_CONV_MVE_ROWS: all output channels of the pixel whose top-left tap is at (y0, x0). The window's
+   16-byte chunks sit at the generator's chunk_offsets from its origin. Inside the input they are
+   plain loads; at a border, lanes outside the input (whole rows above or below, or the columns cut
+   by the left or right edge) are not loaded and read the zero point instead (predicate + VPSEL). */
 static void window_rows(const tl_conv_2d_int8_mve_params *p, const int8_t *image, int32_t y0, int32_t x0,
                         int8_t *out) {
   const tl_window *w = &p->win;
-  const int32_t chunks = (w->k_w * w->in_c) >> 4;
-  const size_t row_step = (size_t)w->dil_h * w->in_w * w->in_c;
+  const int32_t row_chunks = (w->k_w * w->in_c) >> 4, count = w->k_h * row_chunks;
   const int8x16_t zp = vdupq_n_s8((int8_t)p->pad_value);
   const int8_t *weights = p->weights;
   const int32_t *q = p->out.channels;
   const tl_mve_clamp clamp = tl_mve_clamp_of(&p->out);
   const int8_t *origin = image + ((ptrdiff_t)y0 * w->in_w + x0) * w->in_c;
-  mve_pred16_t valid[TL_CONV_MVE_MAX_ROW_CHUNKS];
+  mve_pred16_t valid[TL_CONV_MVE_MAX_CHUNKS];
   int32_t ky0, ky1, kx0, kx1, c, ky, j;
-  int whole_rows;
+  int inside;
   tl_window_span(y0, w->dil_h, w->k_h, w->in_h, &ky0, &ky1);
   tl_window_span(x0, 1, w->k_w, w->in_w, &kx0, &kx1);
-  whole_rows = kx0 == 0 && kx1 == w->k_w;
-  for (j = 0; j < chunks && !whole_rows; ++j) {
-    valid[j] = (mve_pred16_t)(vctp8q(clamp_lanes(kx1 * w->in_c - 16 * j)) &
-                              ~vctp8q(clamp_lanes(kx0 * w->in_c - 16 * j)));
+  inside = ky0 == 0 && ky1 == w->k_h && kx0 == 0 && kx1 == w->k_w;
+  if (!inside) {
+    for (j = 0; j < row_chunks; ++j) {
+      valid[j] = (mve_pred16_t)(vctp8q(clamp_lanes(kx1 * w->in_c - 16 * j)) &
+                                ~vctp8q(clamp_lanes(kx0 * w->in_c - 16 * j)));
+    }
+    for (ky = w->k_h - 1; ky >= 0; --ky) {
+      for (j = row_chunks - 1; j >= 0; --j) {
+        valid[ky * row_chunks + j] = (ky >= ky0 && ky < ky1) ? valid[j] : 0;
+      }
+    }
   }
   for (c = 0; c < w->out_c; c += 4, q += 16) {
+    const int32_t *offset = p->chunk_offsets;
     int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     int32x4_t acc;
-    const int8_t *row = origin;
-    for (ky = 0; ky < w->k_h; ++ky, row += row_step) {
-      const int8_t *xp = row;
-      for (j = 0; j < chunks; ++j, xp += 16, weights += 64) {
-        int8x16_t a;
-        if (ky < ky0 || ky >= ky1) {
-          a = zp;
-        } else if (whole_rows) {
-          a = vldrbq_s8(xp);
-        } else {
-          a = vpselq_s8(vldrbq_z_s8(xp, valid[j]), zp, valid[j]);
-        }
+    if (inside) {
+      for (j = count; j > 0; --j, weights += 64) {
+        const int8x16_t a = vldrbq_s8(origin + *offset++);
+        s0 = vmladavaq_s8(s0, a, vldrbq_s8(weights));
+        s1 = vmladavaq_s8(s1, a, vldrbq_s8(weights + 16));
+        s2 = vmladavaq_s8(s2, a, vldrbq_s8(weights + 32));
+        s3 = vmladavaq_s8(s3, a, vldrbq_s8(weights + 48));
+      }
+    } else {
+      for (j = 0; j < count; ++j, weights += 64) {
+        const int8x16_t a = vpselq_s8(vldrbq_z_s8(origin + offset[j], valid[j]), zp, valid[j]);
         s0 = vmladavaq_s8(s0, a, vldrbq_s8(weights));
         s1 = vmladavaq_s8(s1, a, vldrbq_s8(weights + 16));
         s2 = vmladavaq_s8(s2, a, vldrbq_s8(weights + 32));

@@ -11,7 +11,7 @@ enum {
   TL_CONV_MVE_GATHER = 2  /* anything else: the window gathered into scratch, padding written */
 };
 
-#define TL_CONV_MVE_MAX_ROW_CHUNKS 16 /* TL_CONV_MVE_ROWS: k_w * in_c <= 256 */
+#define TL_CONV_MVE_MAX_CHUNKS 64 /* TL_CONV_MVE_ROWS: k_h * k_w * in_c <= 1024 */
 
 typedef struct {
   tl_window win;
@@ -19,6 +19,7 @@ typedef struct {
   int32_t mode;          /* TL_CONV_MVE_* */
   int32_t pad_value;     /* the input zero point: a padded tap adds (zero_point - zero_point) * w = 0 */
   const int8_t *weights; /* tl_mve_matvec layout */
+  const int32_t *chunk_offsets; /* TL_CONV_MVE_ROWS: each 16-byte chunk's offset from the window origin */
   tl_mve_output_stage out;
 } tl_conv_2d_int8_mve_params;
 
