@@ -795,6 +795,21 @@ def rsqrt(rng, dtype: str) -> Graph:
     return b.graph((x,), (y,))
 
 
+def _table_activation_int16(name: str):
+    """int16 LOGISTIC / TANH: output scale 2^-15 as TFLM requires; input scales a power of two
+    (TFLM's shortcut) a third of the time."""
+    def make(rng, dtype: str) -> Graph:
+        in_q = Quantization(scale=(2.0 ** -int(rng.integers(10, 14)),), zero_point=(0,)) \
+            if rng.random() < 0.3 else qparams16(rng, 5e-5, 2e-3)
+        shape = _random_shape(rng)
+        b = GraphBuilder()
+        x = act_tensor(b, rng, shape, dtype, in_q)
+        y = act_tensor(b, rng, shape, dtype, Quantization(scale=(2.0 ** -15,), zero_point=(0,)))
+        b.op(name, (x,), (y,))
+        return b.graph((x,), (y,))
+    return make
+
+
 def _float_unary(name: str):
     return lambda rng, dtype: _unary(name, rng, dtype)
 
@@ -802,13 +817,15 @@ def _float_unary(name: str):
 MATH_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {
     "SUB": sub, "MAXIMUM": maximum, "MINIMUM": minimum, "PRELU": prelu, "ELU": elu, "ABS": abs_,
     "RSQRT": rsqrt, **{op: _float_unary(op) for op in ("NEG", "SQRT", "EXP", "LOG", "FLOOR")},
+    "LOGISTIC": _table_activation_int16("LOGISTIC"), "TANH": _table_activation_int16("TANH"),
 }
 # (operator, dtype) pairs TFLM runs, as its kernels accept them.
 MATH_CASES = [(op, dtype) for op, dtypes in (
     ("SUB", (INT8, INT16, FLOAT32, "int32")), ("MAXIMUM", (INT8, INT16, FLOAT32, "int32")),
     ("MINIMUM", (INT8, INT16, FLOAT32, "int32")), ("PRELU", (INT8, INT16, FLOAT32)), ("ELU", (INT8, FLOAT32)),
     ("ABS", (INT8, INT16, FLOAT32)), ("RSQRT", (INT8, FLOAT32)), ("NEG", (FLOAT32,)), ("SQRT", (FLOAT32,)),
-    ("EXP", (FLOAT32,)), ("LOG", (FLOAT32,)), ("FLOOR", (FLOAT32,))) for dtype in dtypes]
+    ("EXP", (FLOAT32,)), ("LOG", (FLOAT32,)), ("FLOOR", (FLOAT32,)), ("LOGISTIC", (INT16,)), ("TANH", (INT16,)))
+    for dtype in dtypes]
 
 
 MODEL_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {

@@ -7,9 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from opcheck import compare_merged
-from opmodels import MATH_CASES, MATH_MAKERS, random_inputs
+from opcheck import assert_all_exact, compare_merged
+from opmodels import MATH_CASES, MATH_MAKERS, GraphBuilder, random_inputs
 from toolchain.codegen.kernel_table import select_kernel
+from toolchain.model.graph import Quantization
 
 MODELS_PER_CASE = 4
 SAMPLES = 10
@@ -43,3 +44,111 @@ def test_every_case_has_a_kernel():
     for op, dtype in MATH_CASES:
         graph = MATH_MAKERS[op](np.random.default_rng(0), dtype)
         assert select_kernel(graph, graph.operators[0]) is not None, (op, dtype)
+
+
+# ---------------------------------------------------------------- edge cases
+
+ALL_INT8 = np.arange(-128, 128, dtype=np.int8).reshape(1, 256)
+ALL_INT16 = np.arange(-32768, 32768, dtype=np.int16).reshape(1, 65536)
+
+
+def _q(scale: float, zero_point: int = 0) -> Quantization:
+    return Quantization(scale=(float(np.float32(scale)),), zero_point=(zero_point,))
+
+
+def _unary(op: str, dtype: str, in_q, out_q, n: int, options=None):
+    b = GraphBuilder()
+    x = b.tensor((n,), dtype, in_q)
+    y = b.tensor((n,), dtype, out_q)
+    b.op(op, (x,), (y,), options)
+    return b.graph((x,), (y,))
+
+
+def _int16_table_cases():
+    """Every int16 input through LOGISTIC and TANH at power-of-two input scales (TFLM's shortcut
+    at 2^-12, and 2^-11 for TANH) and at general scales (the multiplier path, saturating ones too)."""
+    cases = []
+    for scale in (2.0 ** -12, 2.0 ** -11, 2.0 ** -10, 2.0 ** -15, 1e-4, 3.7e-4, 1.3e-3, 0.01):
+        for op in ("LOGISTIC", "TANH"):
+            graph = _unary(op, "int16", _q(scale), _q(2.0 ** -15), ALL_INT16.size)
+            cases.append((f"{op}-int16/scale{scale:.3g}", graph, [ALL_INT16]))
+    return cases
+
+
+def _int8_table_cases():
+    """Every int8 input through the table-built operators, scale ratios far from one, extreme
+    zero points."""
+    cases = []
+    for in_scale, out_scale in ((0.5, 0.01), (0.01, 0.5), (0.05, 0.05), (0.3, 0.007), (0.02, 0.1)):
+        for in_zp, out_zp in ((-128, 127), (127, -128), (0, 0), (-5, 100)):
+            label = f"{in_scale}->{out_scale}/zp{in_zp}->{out_zp}"
+            iq, oq = _q(in_scale, in_zp), _q(out_scale, out_zp)
+            cases.append((f"ELU/{label}", _unary("ELU", "int8", iq, oq, 256), [ALL_INT8]))
+            cases.append((f"ABS/{label}", _unary("ABS", "int8", iq, oq, 256), [ALL_INT8]))
+            cases.append((f"ABS-same/{label}", _unary("ABS", "int8", iq, iq, 256), [ALL_INT8]))
+            rsqrt_in = _q(in_scale, -128)  # every input at or above the zero point (TFLM stops below)
+            cases.append((f"RSQRT/{label}", _unary("RSQRT", "int8", rsqrt_in, oq, 256), [ALL_INT8]))
+    return cases
+
+
+FLOAT_SPECIALS = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, -1e-45, 3e38, -3e38, 88.7, -88.7, -103.0,
+                           2.5, -2.5, -3.0, 0.5, -0.5, 1.0, -1e-7, 1e-30, 1.5, -1.5], dtype=np.float32).reshape(1, -1)
+
+
+def _float_cases():
+    """Infinities, NaN, signed zeros, subnormals and rounding halves through the float kernels;
+    MAXIMUM/MINIMUM against NaN and -inf on either side; PRELU and SUB with specials."""
+    n = FLOAT_SPECIALS.size
+    cases = [(f"{op}/float-specials", _unary(op, "float32", None, None, n), [FLOAT_SPECIALS])
+             for op in ("ELU", "ABS", "RSQRT", "NEG", "SQRT", "EXP", "LOG", "FLOOR")]
+    scalars = np.array([[0.0], [np.nan], [-np.inf], [np.inf], [-2.5]], dtype=np.float32)
+    rows = np.repeat(FLOAT_SPECIALS, len(scalars), axis=0)
+    for op in ("MAXIMUM", "MINIMUM", "SUB", "PRELU"):
+        for scalar_first in (False, True):
+            b = GraphBuilder()
+            x1 = b.tensor((1,) if scalar_first else (n,), "float32")
+            x2 = b.tensor((n,) if scalar_first else (1,), "float32")
+            y = b.tensor((n,), "float32")
+            b.op(op, (x1, x2), (y,), {"fused_activation_function": "RELU6"} if op == "SUB" else None)
+            inputs = [scalars, rows] if scalar_first else [rows, scalars]
+            cases.append((f"{op}/float-specials/scalar-first={scalar_first}", b.graph((x1, x2), (y,)), inputs))
+    return cases
+
+
+def _int16_binary_cases():
+    """Every int16 value against broadcast scalars: SUB (the 15-bit headroom and the subtraction
+    of rescaled values), ABS at -32768, PRELU's negative branch."""
+    rng = np.random.default_rng(17)
+    scalars = np.array([[-32768], [-1], [0], [1], [32767], [int(rng.integers(-32768, 32768))]], dtype=np.int16)
+    rows = np.repeat(ALL_INT16, len(scalars), axis=0)
+    cases = []
+    for s1, s2, so in ((3e-4, 3e-4 / 300, 3e-4 * 1.37), (1e-3, 2e-3, 5e-4), (2e-4, 1e-4, 4e-3)):
+        b = GraphBuilder()
+        x1, x2 = b.tensor((65536,), "int16", _q(s1)), b.tensor((1,), "int16", _q(s2))
+        y = b.tensor((65536,), "int16", _q(so))
+        b.op("SUB", (x1, x2), (y,), {"fused_activation_function": "NONE"})
+        cases.append((f"SUB-int16/{s1}-{s2}->{so}", b.graph((x1, x2), (y,)), [rows, scalars]))
+    for in_s, out_s in ((1e-3, 1e-3), (1e-3, 3e-4), (2e-4, 1e-3)):
+        cases.append((f"ABS-int16/{in_s}->{out_s}", _unary("ABS", "int16", _q(in_s), _q(out_s), 65536), [ALL_INT16]))
+    b = GraphBuilder()
+    x = b.tensor((65536,), "int16", _q(5e-4))
+    alpha = b.tensor((1,), "int8", _q(0.01, -20))
+    y = b.tensor((65536,), "int16", _q(2e-4))
+    b.op("PRELU", (x, alpha), (y,))
+    cases.append(("PRELU-int16/every-value", b.graph((x, alpha), (y,)),
+                  [rows, np.array([[-128], [-20], [0], [5], [127], [60]], dtype=np.int8)]))
+    return cases
+
+
+# group -> (cases, models per build: 65536-value int16 models fill TFLM's 1 MiB test arena fast)
+EDGE_GROUPS = {"int16_tables": (_int16_table_cases, 4), "int8_tables": (_int8_table_cases, 12),
+               "float": (_float_cases, 12), "int16_binary": (_int16_binary_cases, 2)}
+
+
+@pytest.mark.parametrize("group", sorted(EDGE_GROUPS))
+def test_edge_cases_match_tflm(group):
+    make, per_build = EDGE_GROUPS[group]
+    cases = make()
+    outcomes = compare_merged(cases, per_build)
+    assert len(outcomes) == len(cases)
+    assert_all_exact(outcomes)

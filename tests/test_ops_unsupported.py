@@ -69,8 +69,18 @@ def logistic_output_zero_point():
     return b.graph((x,), (y,)), "zero point must be -128"
 
 
+def int16_table_activation(op: str, out_scale: float, zero_point: int):
+    b = GraphBuilder()
+    x = b.tensor((8,), "int16", q(1e-3, zero_point))
+    y = b.tensor((8,), "int16", q(out_scale, 0))
+    b.op(op, (x,), (y,))
+    return b.graph((x,), (y,)), "must be 2^-15" if zero_point == 0 else "zero points 0"
+
+
 CASES = {
     "logistic-output-zero-point": logistic_output_zero_point,
+    "logistic-int16-output-scale": lambda: int16_table_activation("LOGISTIC", 1 / 256, 0),
+    "tanh-int16-zero-point": lambda: int16_table_activation("TANH", 2.0 ** -15, 5),
     "padv2-constant-quantization": padv2_requantizing_constant,
     "concat-mixed-quantization": concat_mixed_quantization,
     "concat-fused-relu": concat_fused_relu,

@@ -19,3 +19,4 @@ def _float_function(name: str):
 
 expf = _float_function("expf")
 roundf = _float_function("roundf")
+logf = _float_function("logf")

@@ -1,5 +1,5 @@
-"""LOGISTIC: int8 (TFLM's Q4.27 fixed-point path, as a table; output scale 1/256, zero point -128)
-and float32."""
+"""LOGISTIC: int8 (TFLM's Q4.27 fixed-point path, as a table; output scale 1/256, zero point -128),
+int16 (TFLM's interpolated sigmoid table; output scale 2^-15) and float32."""
 from __future__ import annotations
 
 import math
@@ -7,6 +7,7 @@ import math
 from toolchain.codegen.kernel_table import Kernel, KernelCall
 from toolchain.codegen.ops._fixed_point import logistic_q31, multiply_by_quantized_multiplier
 from toolchain.codegen.ops._lookup import lookup_call, lookup_row
+from toolchain.codegen.ops._sigmoid_table import table_call_params
 from toolchain.codegen.params import f32, round_half_away, rounding_divide_by_pot, scale_of, zero_point_of
 from toolchain.errors import UnsupportedError
 from toolchain.model.graph import Graph, Operator
@@ -48,6 +49,11 @@ def build_int8(graph: Graph, op: Operator) -> KernelCall:
     return lookup_call(graph, op, fixed_point_input(graph, op, logistic_q31, 23, -128))
 
 
+def build_int16(graph: Graph, op: Operator) -> KernelCall:
+    # TFLM takes the power-of-two shortcut for LOGISTIC only at input scale 2^-12
+    return KernelCall(params=table_call_params(graph, op, (0,)), inputs=(op.inputs[0],), outputs=(op.outputs[0],))
+
+
 def build_f32(graph: Graph, op: Operator) -> KernelCall:
     return KernelCall(params={"count": graph.tensors[op.inputs[0]].num_elements},
                       inputs=(op.inputs[0],), outputs=(op.outputs[0],))
@@ -55,6 +61,8 @@ def build_f32(graph: Graph, op: Operator) -> KernelCall:
 
 KERNELS = [
     lookup_row("LOGISTIC", build_int8),
+    Kernel(op="LOGISTIC", types=("int16->int16",), function="tl_logistic_int16", c_file="kernels/logistic_int16.c",
+           header="kernels/sigmoid_table.h", build=build_int16, runtime=()),
     Kernel(op="LOGISTIC", types=("float32->float32",), function="tl_logistic_f32", c_file="kernels/logistic_f32.c",
            header="kernels/activations.h", build=build_f32, runtime=()),
 ]
