@@ -23,7 +23,8 @@ def test_kws_and_resnet_run_mve_kernels_except_where_none_exists(kws_model, resn
     kws = generate_c(read_model(kws_model), target="cortex-m55")
     assert [kws.kernels[i].function for i in range(9)] == (
         ["tl_conv_2d_int8_mve"] + ["tl_depthwise_conv_2d_int8_mve", "tl_conv_2d_int8_mve"] * 4)
-    assert kws.kernels[11].function == "tl_fully_connected_int8_mve"
+    assert (kws.kernels[9].function, kws.kernels[11].function) == ("tl_average_pool_2d_int8_mve",
+                                                                  "tl_fully_connected_int8_mve")
     assert "tl_mve.h" in kws.files and "conv_2d_int8.c" not in kws.files
     resnet = generate_c(read_model(resnet_model), target="cortex-m55")
     assert {k.function for k in resnet.kernels.values() if k.op in ("CONV_2D", "ADD")} == {"tl_conv_2d_int8_mve",

@@ -3,6 +3,7 @@ quantization) and float32."""
 from __future__ import annotations
 
 from toolchain.codegen.kernel_table import Float32, Kernel, KernelCall
+from toolchain.codegen.ops import _mve
 from toolchain.codegen.params import (activation_range_float, activation_range_quantized, f32, fused_activation,
                                       scale_of, window, zero_point_of)
 from toolchain.errors import UnsupportedError
@@ -41,6 +42,16 @@ def build_f32(graph: Graph, op: Operator) -> KernelCall:
                       inputs=(op.inputs[0],), outputs=(op.outputs[0],))
 
 
+def build_int8_mve(graph: Graph, op: Operator) -> KernelCall:
+    """Cortex-M55: the portable parameters; sums stay in vector registers (no scratch)."""
+    portable = build_int8(graph, op)
+    return KernelCall(params=portable.params, inputs=portable.inputs, outputs=portable.outputs)
+
+
+def _channels_in_blocks_of_4(graph: Graph, op: Operator) -> bool:
+    return graph.tensors[op.inputs[0]].shape[-1] % _mve.LANES == 0
+
+
 KERNELS = [
     Kernel(op="AVERAGE_POOL_2D", types=("int8->int8",), function="tl_average_pool_2d_int8",
            c_file="kernels/average_pool_2d_int8.c", header="kernels/average_pool_2d.h", build=build_int8),
@@ -50,4 +61,8 @@ KERNELS = [
     Kernel(op="AVERAGE_POOL_2D", types=("float32->float32",), function="tl_average_pool_2d_f32",
            c_file="kernels/average_pool_2d_f32.c", header="kernels/average_pool_2d.h", build=build_f32,
            runtime=()),
+    Kernel(op="AVERAGE_POOL_2D", types=("int8->int8",), function="tl_average_pool_2d_int8_mve",
+           c_file="kernels/cortex-m55/average_pool_2d_int8_mve.c", header="kernels/cortex-m55/average_pool_2d_mve.h",
+           build=build_int8_mve, cpu=_mve.CPU, runtime=(*_mve.RUNTIME, "kernels/average_pool_2d.h"),
+           accepts=_channels_in_blocks_of_4),
 ]

@@ -7,10 +7,21 @@
    replaced by the zero point under a predicate, so no scratch and no copy) or gathered into scratch. */
 #include "conv_2d_mve.h"
 
-/* The window of the output pixel whose top-left tap is at input (y0, x0), in filter order. */
+static uint32_t clamp_lanes(int32_t n) { return n < 0 ? 0u : (uint32_t)n; }
+
+/* Lanes [lo, hi) of the 16-byte chunk that starts at byte `start` of a row. */
+static mve_pred16_t lanes(int32_t lo, int32_t hi, int32_t start) {
+  return (mve_pred16_t)(vctp8q(clamp_lanes(hi - start)) & ~vctp8q(clamp_lanes(lo - start)));
+}
+
+/* The window of the output pixel whose top-left tap is at input (y0, x0), in filter order, padded
+   taps set to the zero point. Without column dilation each window row is a run of 16-byte chunks:
+   a predicated load of the lanes inside the input, the zero point in the others (VPSEL), a
+   predicated store of the row's lanes. */
 static void gather(const tl_window *w, const int8_t *image, int32_t y0, int32_t x0, int8_t pad, int8_t *col) {
   const int32_t row_bytes = w->k_w * w->in_c;
-  int32_t ky, kx, kx0, kx1;
+  const int8x16_t zp = vdupq_n_s8(pad);
+  int32_t ky, kx, kx0, kx1, j;
   tl_window_span(x0, w->dil_w, w->k_w, w->in_w, &kx0, &kx1);
   for (ky = 0; ky < w->k_h; ++ky, col += row_bytes) {
     const int32_t y = y0 + ky * w->dil_h;
@@ -19,11 +30,12 @@ static void gather(const tl_window *w, const int8_t *image, int32_t y0, int32_t 
       tl_mve_fill(col, pad, row_bytes);
       continue;
     }
-    row = image + ((size_t)y * w->in_w + x0) * w->in_c;
+    row = image + ((ptrdiff_t)y * w->in_w + x0) * w->in_c;
     if (w->dil_w == 1) {
-      tl_mve_fill(col, pad, kx0 * w->in_c);
-      tl_mve_copy(col + kx0 * w->in_c, row + kx0 * w->in_c, (kx1 - kx0) * w->in_c);
-      tl_mve_fill(col + kx1 * w->in_c, pad, (w->k_w - kx1) * w->in_c);
+      for (j = 0; j < row_bytes; j += 16) {
+        const mve_pred16_t inside = lanes(kx0 * w->in_c, kx1 * w->in_c, j);
+        vstrbq_p_s8(col + j, vpselq_s8(vldrbq_z_s8(row + j, inside), zp, inside), vctp8q((uint32_t)(row_bytes - j)));
+      }
     } else {
       for (kx = 0; kx < w->k_w; ++kx) {
         if (kx >= kx0 && kx < kx1) {
@@ -35,8 +47,6 @@ static void gather(const tl_window *w, const int8_t *image, int32_t y0, int32_t 
     }
   }
 }
-
-static uint32_t clamp_lanes(int32_t n) { return n < 0 ? 0u : (uint32_t)n; }
 
 /* TL_CONV_MVE_ROWS: all output channels of the pixel whose top-left tap is at (y0, x0). The window's
    16-byte chunks sit at the generator's chunk_offsets from its origin. Inside the input they are
@@ -59,8 +69,7 @@ static void window_rows(const tl_conv_2d_int8_mve_params *p, const int8_t *image
   inside = ky0 == 0 && ky1 == w->k_h && kx0 == 0 && kx1 == w->k_w;
   if (!inside) {
     for (j = 0; j < row_chunks; ++j) {
-      valid[j] = (mve_pred16_t)(vctp8q(clamp_lanes(kx1 * w->in_c - 16 * j)) &
-                                ~vctp8q(clamp_lanes(kx0 * w->in_c - 16 * j)));
+      valid[j] = lanes(kx0 * w->in_c, kx1 * w->in_c, 16 * j);
     }
     for (ky = w->k_h - 1; ky >= 0; --ky) {
       for (j = row_chunks - 1; j >= 0; --j) {
