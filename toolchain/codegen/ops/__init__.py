@@ -10,6 +10,7 @@ _MODULE_NAMES = (
     "average_pool_2d",
     "conv_2d",
     "depthwise_conv_2d",
+    "armv7em_dsp",
     "fully_connected",
     "max_pool_2d",
     "mul",

@@ -1,0 +1,175 @@
+"""Armv7E-M DSP kernels (Cortex-M4 and Cortex-M7 share the ISA, so they share these rows and files):
+int8 CONV_2D and DEPTHWISE_CONV_2D with SXTB16 + SMLAD, and a requantization of a few
+instructions wherever the generator proves it equals TFLM's (docs/kernels.md). Each operator gets
+the fast row when the proof holds for every output channel, the exact row otherwise; shapes the
+kernels do not cover keep the portable kernel."""
+from __future__ import annotations
+
+import numpy as np
+
+from toolchain.codegen.kernel_table import ConstArray, Kernel, KernelCall
+from toolchain.codegen.ops import conv_2d, depthwise_conv_2d
+from toolchain.codegen.ops._common import constant_input
+from toolchain.codegen.params import zero_point_of
+from toolchain.model.graph import Graph, Operator
+
+DSP_CPUS = ("cortex-m4", "cortex-m7")
+INT8_CONV_TYPES = ("int8,int8,int32->int8", "int8,int8->int8")
+RUNTIME = ("tl_quant.h", "tl_quant.c", "kernels/cortex-m4/tl_dsp.h")
+INT8_MAGNITUDE = 128  # the largest |x| of an int8 input
+DEPTHWISE_MAX_TAPS = 64  # TL_DEPTHWISE_CONV_2D_DSP_MAX_TAPS
+CONV_MAX_K_PADDED = 576  # TL_CONV_2D_DSP_MAX_K_PADDED: the kernel's stack buffers are 5 bytes per tap
+
+
+def fast_requant_table(acc_bounds: np.ndarray, multipliers: np.ndarray, shifts: np.ndarray,
+                       output_offset: int) -> np.ndarray | None:
+    """Per channel (multiplier, pre, rounding, post) for tl_dsp_requantize, or None when for some
+    channel an accumulator within `acc_bounds` could overflow a step (then TFLM's exact path runs)."""
+    rows = []
+    for bound, m, shift in zip(acc_bounds.tolist(), multipliers.tolist(), shifts.tolist()):
+        pre, e = max(shift, 0) + 1, max(-shift, 0)
+        if m < 0 or e > 30 or (bound << pre) >= 2**31:
+            return None
+        v_bound = ((bound << pre) * m >> 32) + 1  # |SMMULR(acc << pre, m)|
+        rounding = 2**e + output_offset * 2 ** (e + 1)
+        if 2 * v_bound + abs(rounding) + 1 >= 2**31:
+            return None
+        rows.append((m, pre, rounding, e + 1))
+    return np.array(rows, dtype=np.int32).reshape(-1)
+
+
+def _acc_bounds(bias, weights_per_channel: np.ndarray, input_offset: int) -> np.ndarray:
+    """max |folded bias + sum(w * x)| over int8 x, per output channel (weights: channels x taps)."""
+    w = weights_per_channel.astype(np.int64)
+    base = np.zeros(len(w), dtype=np.int64) if bias is None else bias.data.astype(np.int64)
+    folded = base + input_offset * w.sum(axis=1)
+    return np.abs(folded) + INT8_MAGNITUDE * np.abs(w).sum(axis=1)
+
+
+def _fast_table(graph: Graph, op: Operator, call: KernelCall, weights_per_channel: np.ndarray) -> np.ndarray | None:
+    p = call.params
+    bias = graph.tensors[op.inputs[2]] if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
+    return fast_requant_table(_acc_bounds(bias, weights_per_channel, p["input_offset"]), p["multiplier"].values,
+                              p["shift"].values, p["output_offset"])
+
+
+def _requant_params(graph: Graph, op: Operator, call: KernelCall, weights_per_channel: np.ndarray,
+                    fast: bool) -> dict:
+    """The fast path's table, or TFLM's multipliers and shifts: only what the kernel reads is emitted."""
+    p = call.params
+    if fast:
+        return {"requant": ConstArray("requant", "int32", _fast_table(graph, op, call, weights_per_channel)),
+                "multiplier": None, "shift": None}
+    return {"requant": None, "multiplier": p["multiplier"], "shift": p["shift"]}
+
+
+# ---- CONV_2D ---------------------------------------------------------------------------------
+
+def _conv_weights(graph: Graph, op: Operator) -> np.ndarray:
+    filt = constant_input(graph, op, 1, "filter")
+    return filt.data.reshape(filt.shape[0], -1)
+
+
+def _conv_takes(graph: Graph, op: Operator) -> bool:
+    filt = constant_input(graph, op, 1, "filter")
+    in_c = graph.tensors[op.inputs[0]].shape[-1]
+    return len(filt.shape) == 4 and filt.shape[3] == in_c and filt.shape[0] % 2 == 0 and \
+        _k_padded(filt.data[0].size) <= CONV_MAX_K_PADDED
+
+
+def _k_padded(k: int) -> int:
+    return -(-k // 4) * 4
+
+
+def _conv_fast_takes(graph: Graph, op: Operator) -> bool:
+    if not _conv_takes(graph, op):
+        return False
+    return _fast_table(graph, op, conv_2d.build_int8(graph, op), _conv_weights(graph, op)) is not None
+
+
+def _pack_channel_pairs(weights: np.ndarray, k_padded: int) -> np.ndarray:
+    """(out_c, K) -> per pair of channels, 4-tap words of the first and second channel in turn, K
+    zero-padded to k_padded: what mac_2x2 reads with one 8-byte step."""
+    out_c, k = weights.shape
+    padded = np.zeros((out_c, k_padded), dtype=np.int8)
+    padded[:, :k] = weights
+    return padded.reshape(out_c // 2, 2, k_padded // 4, 4).transpose(0, 2, 1, 3).reshape(-1)
+
+
+def _build_conv(graph: Graph, op: Operator, fast: bool) -> KernelCall:
+    call = conv_2d.build_int8(graph, op)
+    p, win = call.params, call.params["win"]
+    weights = _conv_weights(graph, op)
+    k_padded = _k_padded(weights.shape[1])
+    direct = (win["k_h"], win["k_w"], win["stride_h"], win["stride_w"], win["pad_h"], win["pad_w"]) == \
+        (1, 1, 1, 1, 0, 0) and win["in_c"] % 4 == 0
+    return KernelCall(
+        params={"win": win, "k_padded": k_padded, "direct": int(direct),
+                "pad_value": zero_point_of(graph.tensors[op.inputs[0]]), "output_offset": p["output_offset"],
+                "act_min": p["act_min"], "act_max": p["act_max"],
+                "filter": ConstArray("filter_pairs", "int8", _pack_channel_pairs(weights, k_padded)),
+                "folded_bias": p["folded_bias"], **_requant_params(graph, op, call, weights, fast)},
+        inputs=(op.inputs[0],), outputs=(op.outputs[0],))
+
+
+# ---- DEPTHWISE_CONV_2D -----------------------------------------------------------------------
+
+def _depthwise_weights(graph: Graph, op: Operator) -> np.ndarray:
+    """(channels, taps)"""
+    filt = constant_input(graph, op, 1, "filter")
+    return filt.data.reshape(-1, filt.shape[3]).T
+
+
+def _depthwise_takes(graph: Graph, op: Operator) -> bool:
+    filt = constant_input(graph, op, 1, "filter")
+    in_c = graph.tensors[op.inputs[0]].shape[-1]
+    return len(filt.shape) == 4 and filt.shape[3] == in_c and in_c % 4 == 0 and \
+        filt.shape[1] * filt.shape[2] <= DEPTHWISE_MAX_TAPS
+
+
+def _depthwise_fast_takes(graph: Graph, op: Operator) -> bool:
+    if not _depthwise_takes(graph, op):
+        return False
+    return _fast_table(graph, op, depthwise_conv_2d.build_int8(graph, op), _depthwise_weights(graph, op)) is not None
+
+
+def _pack_depthwise(weights: np.ndarray) -> np.ndarray:
+    """(channels, taps) -> int16, per group of 4 channels, per tap: channels 0, 2, 1, 3 (the halves
+    SXTB16 makes of 4 input bytes and its rotation)."""
+    channels, taps = weights.shape
+    groups = weights.astype(np.int16).reshape(channels // 4, 4, taps).transpose(0, 2, 1)
+    return groups[:, :, [0, 2, 1, 3]].reshape(-1)
+
+
+def _build_depthwise(graph: Graph, op: Operator, fast: bool) -> KernelCall:
+    call = depthwise_conv_2d.build_int8(graph, op)
+    p, win = call.params, call.params["win"]
+    weights = _depthwise_weights(graph, op)
+    zero_point = zero_point_of(graph.tensors[op.inputs[0]])
+    return KernelCall(
+        params={"win": win, "output_offset": p["output_offset"], "act_min": p["act_min"], "act_max": p["act_max"],
+                "filter": ConstArray("filter_q15", "int16", _pack_depthwise(weights)),
+                "pad_row": ConstArray("pad_row", "int8", np.full(win["in_c"], zero_point, dtype=np.int8)),
+                "folded_bias": p["folded_bias"], **_requant_params(graph, op, call, weights, fast)},
+        inputs=(op.inputs[0],), outputs=(op.outputs[0],))
+
+
+def _rows(cpu: str) -> list[Kernel]:
+    conv = dict(op="CONV_2D", types=INT8_CONV_TYPES, c_file="kernels/cortex-m4/conv_2d_int8_dsp.c",
+                header="kernels/cortex-m4/conv_2d_dsp.h", cpu=cpu, runtime=RUNTIME)
+    depthwise = dict(op="DEPTHWISE_CONV_2D", types=INT8_CONV_TYPES,
+                     c_file="kernels/cortex-m4/depthwise_conv_2d_int8_dsp.c",
+                     header="kernels/cortex-m4/depthwise_conv_2d_dsp.h", cpu=cpu, runtime=RUNTIME)
+    return [
+        Kernel(**conv, function="tl_conv_2d_int8_dsp", build=lambda g, o: _build_conv(g, o, True),
+               accepts=_conv_fast_takes),
+        Kernel(**conv, function="tl_conv_2d_int8_dsp_exact", build=lambda g, o: _build_conv(g, o, False),
+               accepts=_conv_takes),
+        Kernel(**depthwise, function="tl_depthwise_conv_2d_int8_dsp",
+               build=lambda g, o: _build_depthwise(g, o, True), accepts=_depthwise_fast_takes),
+        Kernel(**depthwise, function="tl_depthwise_conv_2d_int8_dsp_exact",
+               build=lambda g, o: _build_depthwise(g, o, False), accepts=_depthwise_takes),
+    ]
+
+
+KERNELS = [row for cpu in DSP_CPUS for row in _rows(cpu)]
