@@ -58,4 +58,4 @@ def test_a_wrong_kernel_on_the_target_is_named(tmp_path, monkeypatch, kws_model)
     assert not report.ok
     first = report.mismatches[0]
     assert (first.operator, first.op, first.sample) == (0, "CONV_2D", 0)
-    assert report.cpu_kernel_operators == [0, 2, 4, 6, 8]  # the kws CONV_2D layers ran the variant
+    assert report.cpu_kernel_operators == list(range(9))  # the variant on the convolutions, DSP depthwise
