@@ -339,7 +339,9 @@ def padv2(rng, dtype: str) -> Graph:
     return _pad("PADV2", rng, dtype)
 
 
-def mean(rng, dtype: str) -> Graph:
+def _reduction(name: str, rng, dtype: str, same_quant: bool | None = None) -> Graph:
+    """MEAN-like reductions; `same_quant` forces (True) or forbids (False) one shared quantization,
+    None draws it (30 %)."""
     shape = _random_shape(rng, 2, 5)
     if len(shape) == 4 and rng.random() < 0.5:
         axes = [1, 2]  # the global-average-pooling form
@@ -354,10 +356,14 @@ def mean(rng, dtype: str) -> Graph:
     x = act_tensor(b, rng, shape, dtype)
     stored = [a - len(shape) if rng.random() < 0.3 else a for a in axes]  # negative axes count from the end
     a = b.tensor((len(axes),), "int32", data=np.asarray(stored, dtype=np.int32))
-    same = dtype in (INT8, INT16) and rng.random() < 0.3
+    same = dtype in (INT8, INT16) and (rng.random() < 0.3 if same_quant is None else same_quant)
     y = act_tensor(b, rng, out_shape, dtype, b.tensors[x].quant if same else None)
-    b.op("MEAN", (x, a), (y,), {"keep_dims": keep_dims})
+    b.op(name, (x, a), (y,), {"keep_dims": keep_dims})
     return b.graph((x,), (y,))
+
+
+def mean(rng, dtype: str) -> Graph:
+    return _reduction("MEAN", rng, dtype)
 
 
 def expand_dims(rng, dtype: str) -> Graph:
@@ -810,6 +816,18 @@ def _table_activation_int16(name: str):
     return make
 
 
+def reduce_max(rng, dtype: str) -> Graph:
+    return _reduction("REDUCE_MAX", rng, dtype, same_quant=True)  # TFLM: int8 needs one quantization
+
+
+def reduce_min(rng, dtype: str) -> Graph:
+    return _reduction("REDUCE_MIN", rng, dtype, same_quant=True)
+
+
+def sum_(rng, dtype: str) -> Graph:
+    return _reduction("SUM", rng, dtype)
+
+
 def _float_unary(name: str):
     return lambda rng, dtype: _unary(name, rng, dtype)
 
@@ -818,13 +836,15 @@ MATH_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {
     "SUB": sub, "MAXIMUM": maximum, "MINIMUM": minimum, "PRELU": prelu, "ELU": elu, "ABS": abs_,
     "RSQRT": rsqrt, **{op: _float_unary(op) for op in ("NEG", "SQRT", "EXP", "LOG", "FLOOR")},
     "LOGISTIC": _table_activation_int16("LOGISTIC"), "TANH": _table_activation_int16("TANH"),
+    "REDUCE_MAX": reduce_max, "REDUCE_MIN": reduce_min, "SUM": sum_,
 }
 # (operator, dtype) pairs TFLM runs, as its kernels accept them.
 MATH_CASES = [(op, dtype) for op, dtypes in (
     ("SUB", (INT8, INT16, FLOAT32, "int32")), ("MAXIMUM", (INT8, INT16, FLOAT32, "int32")),
     ("MINIMUM", (INT8, INT16, FLOAT32, "int32")), ("PRELU", (INT8, INT16, FLOAT32)), ("ELU", (INT8, FLOAT32)),
     ("ABS", (INT8, INT16, FLOAT32)), ("RSQRT", (INT8, FLOAT32)), ("NEG", (FLOAT32,)), ("SQRT", (FLOAT32,)),
-    ("EXP", (FLOAT32,)), ("LOG", (FLOAT32,)), ("FLOOR", (FLOAT32,)), ("LOGISTIC", (INT16,)), ("TANH", (INT16,)))
+    ("EXP", (FLOAT32,)), ("LOG", (FLOAT32,)), ("FLOOR", (FLOAT32,)), ("LOGISTIC", (INT16,)), ("TANH", (INT16,)),
+    ("REDUCE_MAX", (INT8, FLOAT32)), ("REDUCE_MIN", (INT8, FLOAT32)), ("SUM", (INT8, INT16, FLOAT32)))
     for dtype in dtypes]
 
 

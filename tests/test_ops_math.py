@@ -140,9 +140,44 @@ def _int16_binary_cases():
     return cases
 
 
+def _reduce(op: str, dtype: str, shape, axes, in_q, out_q, keep_dims: bool = True):
+    b = GraphBuilder()
+    x = b.tensor(shape, dtype, in_q)
+    a = b.tensor((len(axes),), "int32", data=np.asarray(axes, dtype=np.int32))
+    out_shape = [1 if i in axes else d for i, d in enumerate(shape)] if keep_dims else \
+        [d for i, d in enumerate(shape) if i not in axes]
+    y = b.tensor(out_shape, dtype, out_q)
+    b.op(op, (x, a), (y,), {"keep_dims": keep_dims})
+    return b.graph((x,), (y,))
+
+
+def _reduce_cases():
+    """SUM int8/int16 with output scales that keep most sums inside the range (TFLM's float
+    rescale and its rounding visible, extremes clamping); REDUCE_MAX/MIN float rows of -inf, +inf
+    and NaN (TFLM starts from -FLT_MAX / FLT_MAX and its comparison skips NaN)."""
+    rng = np.random.default_rng(23)
+    cases = []
+    for dtype, scale, zps in (("int8", 0.02, (-128, 0, 37, 127)), ("int16", 3e-4, (0,))):
+        info = np.iinfo(dtype)
+        for shape, axes in (((4, 64), (1,)), ((2, 3, 5, 7), (0, 2)), ((1, 9, 9, 3), (1, 2))):
+            count = int(np.prod([shape[a] for a in axes]))
+            for zp in zps:
+                for spread in (0.3, 1.0, 3.0):
+                    out_q = _q(scale * spread * count ** 0.5, zp if dtype == "int8" else 0)
+                    inputs = rng.integers(info.min, info.max + 1, size=(4, *shape)).astype(dtype)
+                    inputs[0], inputs[1] = info.min, info.max
+                    cases.append((f"SUM-{dtype}/{shape}/{axes}/zp{zp}/x{spread}",
+                                  _reduce("SUM", dtype, shape, axes, _q(scale, zp), out_q), [inputs]))
+    rows = np.array([[-np.inf] * 4, [np.nan, -np.inf, np.nan, 1.0], [np.inf] * 4, [np.nan] * 4,
+                     [-3e38, np.nan, 2.0, -0.0]], dtype=np.float32)
+    for op in ("REDUCE_MAX", "REDUCE_MIN", "SUM"):
+        cases.append((f"{op}/float-specials", _reduce(op, "float32", (5, 4), (1,), None, None, False), [rows[None]]))
+    return cases
+
+
 # group -> (cases, models per build: 65536-value int16 models fill TFLM's 1 MiB test arena fast)
 EDGE_GROUPS = {"int16_tables": (_int16_table_cases, 4), "int8_tables": (_int8_table_cases, 12),
-               "float": (_float_cases, 12), "int16_binary": (_int16_binary_cases, 2)}
+               "float": (_float_cases, 12), "int16_binary": (_int16_binary_cases, 2), "reduce": (_reduce_cases, 12)}
 
 
 @pytest.mark.parametrize("group", sorted(EDGE_GROUPS))

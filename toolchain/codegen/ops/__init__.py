@@ -37,6 +37,7 @@ _MODULE_NAMES = (
     "prelu",
     "elementwise",
     "elu",
+    "reduce",
 )
 
 OP_MODULES = tuple(import_module(f"{__name__}.{name}") for name in _MODULE_NAMES)

@@ -12,17 +12,17 @@ from toolchain.model.graph import Graph, Operator
 RANK = 6
 
 
-def _shape(graph: Graph, op: Operator) -> dict:
+def reduction_shape(graph: Graph, op: Operator) -> dict:
     inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
     rank = len(inp.shape)
     axes = constant_input(graph, op, 1, "axes").data.astype(np.int64).reshape(-1)
     if rank > RANK or any(not -rank <= a < rank for a in axes):
-        raise UnsupportedError(f"operator {op.index} MEAN: axes {axes.tolist()} do not fit {inp.describe()}")
+        raise UnsupportedError(f"operator {op.index} {op.op}: axes {axes.tolist()} do not fit {inp.describe()}")
     reduced = sorted({int(a) % rank for a in axes})
     kept = [d for i, d in enumerate(inp.shape) if i not in reduced]
     num_outputs = int(np.prod(kept, dtype=np.int64))
     if out.num_elements != num_outputs:
-        raise UnsupportedError(f"operator {op.index} MEAN: output {out.describe()} does not match the reduction")
+        raise UnsupportedError(f"operator {op.index} {op.op}: output {out.describe()} does not match the reduction")
     out_strides, step = [0] * rank, 1
     for axis in range(rank - 1, -1, -1):
         if axis not in reduced:
@@ -44,7 +44,7 @@ def mean_multiplier(input_scale: float, output_scale: float, count: int) -> tupl
 
 def build_quantized(graph: Graph, op: Operator) -> KernelCall:
     inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
-    shape = _shape(graph, op)
+    shape = reduction_shape(graph, op)
     if shape["num_reduced"] < 1:
         raise UnsupportedError(f"operator {op.index} MEAN: empty reduction")
     multiplier, shift = mean_multiplier(scale_of(inp), scale_of(out), shape["num_reduced"])
@@ -55,7 +55,7 @@ def build_quantized(graph: Graph, op: Operator) -> KernelCall:
 
 
 def build_f32(graph: Graph, op: Operator) -> KernelCall:
-    shape = _shape(graph, op)
+    shape = reduction_shape(graph, op)
     return KernelCall(params={"shape": shape}, inputs=(op.inputs[0],), outputs=(op.outputs[0],),
                       scratch_bytes=4 * shape["num_outputs"])
 
