@@ -78,40 +78,57 @@ def build_f32(graph: Graph, op: Operator) -> KernelCall:
 
 
 MVE_COLUMN, MVE_ROWS, MVE_GATHER = 0, 1, 2  # conv_2d_mve.h: how a pixel's window is read
-MVE_MAX_WINDOW_BYTES = 1024  # TL_CONV_MVE_MAX_CHUNKS * 16
+MVE_MAX_CHUNKS = 64  # TL_CONV_MVE_MAX_CHUNKS
 
 
-def _mve_mode(win: dict) -> int:
+def _row_chunks(win: dict) -> int:
+    return -(-win["k_w"] * win["in_c"] // 16)
+
+
+def mve_mode(win: dict, scratch_allowed: bool = True) -> int:
+    """Rows of whole 16-byte chunks are read in place; ragged rows are gathered into scratch when
+    allowed (fewer chunks), else read in place too, the row ends predicated off."""
     if win["k_h"] == win["k_w"] == 1 and win["pad_h"] == win["pad_w"] == 0:
         return MVE_COLUMN
-    row = win["k_w"] * win["in_c"]
-    if win["dil_w"] == 1 and row % 16 == 0 and win["k_h"] * row <= MVE_MAX_WINDOW_BYTES:
+    in_place = win["dil_w"] == 1 and win["k_h"] * _row_chunks(win) <= MVE_MAX_CHUNKS
+    if in_place and ((win["k_w"] * win["in_c"]) % 16 == 0 or not scratch_allowed):
         return MVE_ROWS
     return MVE_GATHER
 
 
 def _chunk_offsets(win: dict) -> ConstArray:
-    """Where each 16-byte chunk of a window starts, from the window's top-left tap (rows of whole chunks)."""
+    """Where each 16-byte chunk of a window row starts, from the window's top-left tap."""
     row_step = win["dil_h"] * win["in_w"] * win["in_c"]
     offsets = [ky * row_step + j for ky in range(win["k_h"]) for j in range(0, win["k_w"] * win["in_c"], 16)]
     return ConstArray("chunk_offsets", "int32", np.asarray(offsets, dtype=np.int32))
 
 
-def build_int8_mve(graph: Graph, op: Operator) -> KernelCall:
-    """Cortex-M55: each output pixel's window (read in place where its rows are whole 16-byte chunks,
-    else gathered with the zero point in padded taps) times the re-laid weights (runtime/kernels/cortex-m55/)."""
-    portable = build_int8(graph, op).params
+def mve_conv_call(op: Operator, portable: dict, filters: np.ndarray, scratch_allowed: bool = True) -> KernelCall:
+    """The tl_conv_2d_int8_mve call for `filters` [out_c, k_h, k_w * in_c] and the portable builder's
+    parameters (shared with DEPTHWISE_CONV_2D of one input channel, which is this convolution)."""
     win = portable["win"]
-    filt = constant_input(graph, op, 1, "filter")
+    mode = mve_mode(win, scratch_allowed)
+    if mode == MVE_ROWS:  # each row zero-padded to whole chunks, as the kernel walks them
+        padded = np.zeros(filters.shape[:2] + (_row_chunks(win) * 16,), dtype=np.int8)
+        padded[:, :, :filters.shape[2]] = filters
+        filters = padded
     depth = win["k_h"] * win["k_w"] * win["in_c"]
-    mode = _mve_mode(win)
     return KernelCall(
         params={"win": win, "depth": depth, "mode": mode, "pad_value": -portable["input_offset"],
-                "weights": _mve.matvec_weights(filt.data.reshape(win["out_c"], depth)),
+                "weights": _mve.matvec_weights(filters.reshape(win["out_c"], -1)),
                 "chunk_offsets": _chunk_offsets(win) if mode == MVE_ROWS else None,
                 "out": _mve.output_stage(portable)},
         inputs=(op.inputs[0],), outputs=(op.outputs[0],), scratch_bytes=depth if mode == MVE_GATHER else 0,
         scratch_param=True)
+
+
+def build_int8_mve(graph: Graph, op: Operator) -> KernelCall:
+    """Cortex-M55: each output pixel's window (read in place as 16-byte chunks of its rows, or gathered
+    with the zero point in padded taps) times the re-laid weights (runtime/kernels/cortex-m55/)."""
+    portable = build_int8(graph, op).params
+    win = portable["win"]
+    filt = constant_input(graph, op, 1, "filter")
+    return mve_conv_call(op, portable, filt.data.reshape(win["out_c"], win["k_h"], -1))
 
 
 def _ungrouped(graph: Graph, op: Operator) -> bool:

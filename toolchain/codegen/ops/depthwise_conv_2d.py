@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from toolchain.codegen.kernel_table import ConstArray, Float32, Kernel, KernelCall
-from toolchain.codegen.ops import _mve
+from toolchain.codegen.ops import _mve, conv_2d
 from toolchain.codegen.ops._common import (constant_input, folded_bias, no_bias_or_constant, output_stage,
                                            require_symmetric_int16, require_zero_filter_offset)
 from toolchain.codegen.params import (activation_range_float, fused_activation,
@@ -86,6 +86,22 @@ def build_int8_mve(graph: Graph, op: Operator) -> KernelCall:
         inputs=(op.inputs[0],), outputs=(op.outputs[0],))
 
 
+def build_int8_mve_as_conv(graph: Graph, op: Operator) -> KernelCall:
+    """Cortex-M55, one input channel: the depthwise convolution IS a convolution with depth_multiplier
+    output channels of one input channel each, run by the M55 CONV_2D kernel (filters transposed
+    to OHWI; no scratch, as the portable depthwise needs none)."""
+    portable = build_int8(graph, op).params
+    win = portable["win"]
+    filt = constant_input(graph, op, 1, "filter")
+    filters = filt.data.reshape(win["k_h"], win["k_w"], win["out_c"]).transpose(2, 0, 1)
+    return conv_2d.mve_conv_call(op, portable, np.ascontiguousarray(filters), scratch_allowed=False)
+
+
+def _one_input_channel(graph: Graph, op: Operator) -> bool:
+    win, _ = _geometry(graph, op)
+    return win["in_c"] == 1 and conv_2d.mve_mode(win, scratch_allowed=False) == conv_2d.MVE_ROWS
+
+
 def _one_per_channel_in_blocks_of_8(graph: Graph, op: Operator) -> bool:
     win, depth_multiplier = _geometry(graph, op)
     return (depth_multiplier == 1 and win["out_c"] % _mve.DEPTHWISE_LANES == 0
@@ -105,4 +121,8 @@ KERNELS = [
            function="tl_depthwise_conv_2d_int8_mve", c_file="kernels/cortex-m55/depthwise_conv_2d_int8_mve.c",
            header="kernels/cortex-m55/depthwise_conv_2d_mve.h", build=build_int8_mve, cpu=_mve.CPU,
            runtime=_mve.RUNTIME, accepts=_one_per_channel_in_blocks_of_8),
+    Kernel(op="DEPTHWISE_CONV_2D", types=("int8,int8,int32->int8", "int8,int8->int8"),
+           function="tl_conv_2d_int8_mve", c_file="kernels/cortex-m55/conv_2d_int8_mve.c",
+           header="kernels/cortex-m55/conv_2d_mve.h", build=build_int8_mve_as_conv, cpu=_mve.CPU,
+           runtime=_mve.RUNTIME, accepts=_one_input_channel),
 ]

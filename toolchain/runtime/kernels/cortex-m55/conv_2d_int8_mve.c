@@ -49,13 +49,14 @@ static void gather(const tl_window *w, const int8_t *image, int32_t y0, int32_t 
 }
 
 /* TL_CONV_MVE_ROWS: all output channels of the pixel whose top-left tap is at (y0, x0). The window's
-   16-byte chunks sit at the generator's chunk_offsets from its origin. Inside the input they are
-   plain loads; at a border, lanes outside the input (whole rows above or below, or the columns cut
-   by the left or right edge) are not loaded and read the zero point instead (predicate + VPSEL). */
+   rows are runs of 16-byte chunks at the generator's chunk_offsets from its origin (the weights are
+   zero-padded to whole chunks per row). Inside the input, rows of whole chunks are plain loads;
+   otherwise lanes past the row's end or outside the input (whole rows above or below, or columns
+   cut by the left or right edge) are not loaded and read the zero point instead (predicate + VPSEL). */
 static void window_rows(const tl_conv_2d_int8_mve_params *p, const int8_t *image, int32_t y0, int32_t x0,
                         int8_t *out) {
   const tl_window *w = &p->win;
-  const int32_t row_chunks = (w->k_w * w->in_c) >> 4, count = w->k_h * row_chunks;
+  const int32_t row_bytes = w->k_w * w->in_c, row_chunks = (row_bytes + 15) >> 4, count = w->k_h * row_chunks;
   const int8x16_t zp = vdupq_n_s8((int8_t)p->pad_value);
   const int8_t *weights = p->weights;
   const int32_t *q = p->out.channels;
@@ -66,7 +67,7 @@ static void window_rows(const tl_conv_2d_int8_mve_params *p, const int8_t *image
   int inside;
   tl_window_span(y0, w->dil_h, w->k_h, w->in_h, &ky0, &ky1);
   tl_window_span(x0, 1, w->k_w, w->in_w, &kx0, &kx1);
-  inside = ky0 == 0 && ky1 == w->k_h && kx0 == 0 && kx1 == w->k_w;
+  inside = ky0 == 0 && ky1 == w->k_h && kx0 == 0 && kx1 == w->k_w && (row_bytes & 15) == 0;
   if (!inside) {
     for (j = 0; j < row_chunks; ++j) {
       valid[j] = lanes(kx0 * w->in_c, kx1 * w->in_c, 16 * j);

@@ -7,11 +7,11 @@
 /* How a pixel's window reaches the dot products (chosen by the generator from the shapes). */
 enum {
   TL_CONV_MVE_COLUMN = 0, /* 1x1 without padding: the input pixel itself */
-  TL_CONV_MVE_ROWS = 1,   /* window rows of whole 16-byte chunks, read in place; padding from predicates */
+  TL_CONV_MVE_ROWS = 1,   /* window rows read in place as 16-byte chunks; padding from predicates */
   TL_CONV_MVE_GATHER = 2  /* anything else: the window gathered into scratch, padding written */
 };
 
-#define TL_CONV_MVE_MAX_CHUNKS 64 /* TL_CONV_MVE_ROWS: k_h * k_w * in_c <= 1024 */
+#define TL_CONV_MVE_MAX_CHUNKS 64 /* TL_CONV_MVE_ROWS: k_h * ceil(k_w * in_c / 16) <= 64 */
 
 typedef struct {
   tl_window win;
