@@ -43,7 +43,10 @@ class _Geometry:
         return (signal_length, 1) if self.is_signal else (3, 3)
 
     def stride(self, step: int) -> tuple[int, int]:
-        return (step, 1) if self.is_signal else (step, step)
+        # Equal strides for signals too: across their width of 1 (kernel width 1, 'same' padding) a
+        # stride of `step` gives the same output, and TensorFlow's CPU depthwise kernel refuses
+        # unequal strides unless Keras compiles with XLA, which it does not do on CPU-only machines.
+        return (step, step)
 
 
 def parse_arch(text: str, known: dict[str, Callable]) -> ArchSpec:
