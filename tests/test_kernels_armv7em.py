@@ -75,6 +75,14 @@ def test_int8_convolutions_take_the_dsp_kernels(cpu, kws_model, resnet_model):
         "kernels/cortex-m4/conv_2d_int8_dsp.c", "kernels/cortex-m4/depthwise_conv_2d_int8_dsp.c"}
 
 
+def test_a_one_channel_depthwise_runs_as_a_convolution(models_dir):
+    graph = read_model(models_dir / "micro_speech_quantized.tflite")
+    sources = generate_c(graph, target="cortex-m4")
+    assert graph.operators[1].op == "DEPTHWISE_CONV_2D" and graph.tensors[graph.operators[1].inputs[0]].shape[-1] == 1
+    assert sources.kernels[1].function == "tl_conv_2d_int8_dsp"
+    assert "int8_t tl_op1_filter_pairs[640]" in sources.files["tl_weights.c"]  # 8 channels x 10x8 taps, int8
+
+
 @pytest.mark.parametrize("model", SHARED_MODELS, ids=lambda p: p.stem)
 def test_the_arena_stays_the_portable_one(model):
     graph = read_model(model)

@@ -97,19 +97,27 @@ def _pack_channel_pairs(weights: np.ndarray, k_padded: int) -> np.ndarray:
 
 
 def _build_conv(graph: Graph, op: Operator, fast: bool) -> KernelCall:
-    call = conv_2d.build_int8(graph, op)
+    return _conv_call(graph, op, conv_2d.build_int8(graph, op), _conv_weights(graph, op), fast)
+
+
+def _conv_call(graph: Graph, op: Operator, call: KernelCall, weights: np.ndarray, fast: bool) -> KernelCall:
+    """The DSP convolution's call from the portable builder's constants and (out_c, K) weights."""
     p, win = call.params, call.params["win"]
-    weights = _conv_weights(graph, op)
     k_padded = _k_padded(weights.shape[1])
     direct = (win["k_h"], win["k_w"], win["stride_h"], win["stride_w"], win["pad_h"], win["pad_w"]) == \
         (1, 1, 1, 1, 0, 0) and win["in_c"] % 4 == 0
     return KernelCall(
         params={"win": win, "k_padded": k_padded, "direct": int(direct),
                 "pad_value": zero_point_of(graph.tensors[op.inputs[0]]), "output_offset": p["output_offset"],
-                "act_min": p["act_min"], "act_max": p["act_max"],
-                "filter": ConstArray("filter_pairs", "int8", _pack_channel_pairs(weights, k_padded)),
+                **_activation(p), "filter": ConstArray("filter_pairs", "int8", _pack_channel_pairs(weights, k_padded)),
                 "folded_bias": p["folded_bias"], **_requant_params(graph, op, call, weights, fast)},
         inputs=(op.inputs[0],), outputs=(op.outputs[0],))
+
+
+def _activation(params: dict) -> dict:
+    """The clamp, and whether SSAT alone does it (the activation allows all of int8)."""
+    full = params["act_min"] <= -128 and params["act_max"] >= 127
+    return {"act_min": params["act_min"], "act_max": params["act_max"], "full_range": int(full)}
 
 
 # ---- DEPTHWISE_CONV_2D -----------------------------------------------------------------------
@@ -147,11 +155,27 @@ def _build_depthwise(graph: Graph, op: Operator, fast: bool) -> KernelCall:
     weights = _depthwise_weights(graph, op)
     zero_point = zero_point_of(graph.tensors[op.inputs[0]])
     return KernelCall(
-        params={"win": win, "output_offset": p["output_offset"], "act_min": p["act_min"], "act_max": p["act_max"],
+        params={"win": win, "output_offset": p["output_offset"], **_activation(p),
                 "filter": ConstArray("filter_q15", "int16", _pack_depthwise(weights)),
                 "pad_row": ConstArray("pad_row", "int8", np.full(win["in_c"], zero_point, dtype=np.int8)),
                 "folded_bias": p["folded_bias"], **_requant_params(graph, op, call, weights, fast)},
         inputs=(op.inputs[0],), outputs=(op.outputs[0],))
+
+
+def _single_channel_takes(graph: Graph, op: Operator) -> bool:
+    """One input channel: each output channel is an ordinary convolution of that channel."""
+    filt = constant_input(graph, op, 1, "filter")
+    return graph.tensors[op.inputs[0]].shape[-1] == 1 and len(filt.shape) == 4 and filt.shape[3] % 2 == 0 and \
+        _k_padded(filt.shape[1] * filt.shape[2]) <= CONV_MAX_K_PADDED
+
+
+def _single_channel_fast_takes(graph: Graph, op: Operator) -> bool:
+    return _single_channel_takes(graph, op) and _fast_table(
+        graph, op, depthwise_conv_2d.build_int8(graph, op), _depthwise_weights(graph, op)) is not None
+
+
+def _build_single_channel(graph: Graph, op: Operator, fast: bool) -> KernelCall:
+    return _conv_call(graph, op, depthwise_conv_2d.build_int8(graph, op), _depthwise_weights(graph, op), fast)
 
 
 def _rows(cpu: str) -> list[Kernel]:
@@ -160,7 +184,12 @@ def _rows(cpu: str) -> list[Kernel]:
     depthwise = dict(op="DEPTHWISE_CONV_2D", types=INT8_CONV_TYPES,
                      c_file="kernels/cortex-m4/depthwise_conv_2d_int8_dsp.c",
                      header="kernels/cortex-m4/depthwise_conv_2d_dsp.h", cpu=cpu, runtime=RUNTIME)
+    as_conv = {**conv, "op": "DEPTHWISE_CONV_2D"}
     return [
+        Kernel(**as_conv, function="tl_conv_2d_int8_dsp", build=lambda g, o: _build_single_channel(g, o, True),
+               accepts=_single_channel_fast_takes),
+        Kernel(**as_conv, function="tl_conv_2d_int8_dsp_exact", build=lambda g, o: _build_single_channel(g, o, False),
+               accepts=_single_channel_takes),
         Kernel(**conv, function="tl_conv_2d_int8_dsp", build=lambda g, o: _build_conv(g, o, True),
                accepts=_conv_fast_takes),
         Kernel(**conv, function="tl_conv_2d_int8_dsp_exact", build=lambda g, o: _build_conv(g, o, False),

@@ -11,6 +11,7 @@ typedef struct {
   int32_t pad_value;          /* the input zero point: what a padded tap reads */
   int32_t output_offset;      /* output zero point (exact path) */
   int32_t act_min, act_max;
+  int32_t full_range;         /* act_min <= -128 and act_max >= 127: SSAT alone clamps */
   const int8_t *filter;       /* per pair of output channels, 4-tap words of the first and second in turn */
   const int32_t *folded_bias; /* bias + input_offset * sum(filter) per output channel */
   const int32_t *requant;     /* fast path: 4 int32 per output channel (tl_dsp.h) */

@@ -8,25 +8,43 @@
 #include "conv_2d_dsp.h"
 #include "tl_dsp.h"
 
+/* First (inclusive) and last (exclusive) tap whose coordinate origin + tap * dilation lies in [0, size). */
+static void inside_taps(int32_t origin, int32_t dilation, int32_t taps, int32_t size, int32_t *first, int32_t *last) {
+  int32_t t = 0;
+  while (t < taps && origin + t * dilation < 0) ++t;
+  *first = t;
+  while (t < taps && origin + t * dilation < size) ++t;
+  *last = t;
+}
+
+/* The window of one output pixel as k_h * k_w * in_c int8 values, padded taps read the zero point,
+   then zeros up to k_padded (zero weights meet them). One copy per kernel row when dil_w is 1. */
 static void gather_patch(const tl_conv_2d_int8_dsp_params *p, const int8_t *input, int32_t pixel, int8_t *patch) {
   const tl_window w = p->win;
-  const int32_t per_image = w.out_h * w.out_w;
+  const int32_t per_image = w.out_h * w.out_w, row_bytes = w.k_w * w.in_c;
   const int32_t b = pixel / per_image, oy = pixel % per_image / w.out_w, ox = pixel % w.out_w;
   const int32_t y0 = oy * w.stride_h - w.pad_h, x0 = ox * w.stride_w - w.pad_w;
-  int32_t ky, kx;
+  int32_t ky, kx, kx_first, kx_last;
   int8_t *dst = patch;
-  for (ky = 0; ky < w.k_h; ++ky) {
+  inside_taps(x0, w.dil_w, w.k_w, w.in_w, &kx_first, &kx_last);
+  for (ky = 0; ky < w.k_h; ++ky, dst += row_bytes) {
     const int32_t iy = y0 + ky * w.dil_h;
-    for (kx = 0; kx < w.k_w; ++kx, dst += w.in_c) {
-      const int32_t ix = x0 + kx * w.dil_w;
-      if (iy < 0 || iy >= w.in_h || ix < 0 || ix >= w.in_w) {
-        memset(dst, p->pad_value, (size_t)w.in_c);
-      } else {
-        memcpy(dst, input + (((size_t)b * w.in_h + iy) * w.in_w + ix) * w.in_c, (size_t)w.in_c);
+    const int8_t *row = input + (((size_t)b * w.in_h + iy) * w.in_w + x0) * w.in_c;
+    if (iy < 0 || iy >= w.in_h || kx_first >= kx_last) {
+      memset(dst, p->pad_value, (size_t)row_bytes);
+      continue;
+    }
+    memset(dst, p->pad_value, (size_t)(kx_first * w.in_c));
+    if (w.dil_w == 1) {
+      memcpy(dst + kx_first * w.in_c, row + kx_first * w.in_c, (size_t)((kx_last - kx_first) * w.in_c));
+    } else {
+      for (kx = kx_first; kx < kx_last; ++kx) {
+        memcpy(dst + kx * w.in_c, row + kx * w.dil_w * w.in_c, (size_t)w.in_c);
       }
     }
+    memset(dst + kx_last * w.in_c, p->pad_value, (size_t)((w.k_w - kx_last) * w.in_c));
   }
-  memset(dst, 0, (size_t)(p->k_padded - (dst - patch))); /* zero weights meet zero inputs */
+  memset(dst, 0, (size_t)(p->k_padded - (dst - patch)));
 }
 
 /* int8 patch -> int16 pairs, per 4 taps (t0, t2) then (t1, t3), into every other pair of words
@@ -91,7 +109,7 @@ static inline __attribute__((always_inline)) void mac_2x2(const int8_t *filter, 
 static inline __attribute__((always_inline)) void conv(const tl_conv_2d_int8_dsp_params *p, const int8_t *input,
                                                        int8_t *output, int fast) {
   const int32_t pixels = p->win.batches * p->win.out_h * p->win.out_w, out_c = p->win.out_c;
-  const int32_t groups = p->k_padded / 4, act_min = p->act_min, act_max = p->act_max;
+  const int32_t groups = p->k_padded / 4, act_min = p->act_min, act_max = p->act_max, full = p->full_range;
   const int32_t output_offset = p->output_offset;
   const int32_t *const folded_bias = p->folded_bias, *const requant = p->requant;
   const int32_t *const multiplier = p->multiplier, *const shift = p->shift;
@@ -123,10 +141,10 @@ static inline __attribute__((always_inline)) void conv(const tl_conv_2d_int8_dsp
       }
       /* all four computed before any int8 store (which may alias the tables); pixel b's stores
          come last: without a pixel b they land on pixel a's with the same values */
-      out_a[c] = tl_dsp_clamp(a0, act_min, act_max);
-      out_a[c + 1] = tl_dsp_clamp(a1, act_min, act_max);
-      out_b[c] = tl_dsp_clamp(b0, act_min, act_max);
-      out_b[c + 1] = tl_dsp_clamp(b1, act_min, act_max);
+      out_a[c] = tl_dsp_activate(a0, full, act_min, act_max);
+      out_a[c + 1] = tl_dsp_activate(a1, full, act_min, act_max);
+      out_b[c] = tl_dsp_activate(b0, full, act_min, act_max);
+      out_b[c + 1] = tl_dsp_activate(b1, full, act_min, act_max);
     }
   }
 }

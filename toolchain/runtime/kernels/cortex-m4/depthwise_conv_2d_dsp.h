@@ -8,6 +8,7 @@ typedef struct {
   tl_window win;
   int32_t output_offset;      /* output zero point (exact path) */
   int32_t act_min, act_max;
+  int32_t full_range;         /* act_min <= -128 and act_max >= 127: SSAT alone clamps */
   const int16_t *filter;      /* per 4 channels, per tap: channels 0, 2, 1, 3 as int16 */
   const int8_t *pad_row;      /* in_c copies of the input zero point: what a padded tap reads */
   const int32_t *folded_bias; /* bias + input_offset * sum(filter) per channel */

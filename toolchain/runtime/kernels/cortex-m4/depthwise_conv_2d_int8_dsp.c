@@ -55,7 +55,7 @@ static inline __attribute__((always_inline)) void mac_taps(const int8_t *const *
 static inline __attribute__((always_inline)) void depthwise(const tl_depthwise_conv_2d_int8_dsp_params *p,
                                                             const int8_t *input, int8_t *output, int fast) {
   const tl_window w = p->win;
-  const int32_t taps = w.k_h * w.k_w, act_min = p->act_min, act_max = p->act_max;
+  const int32_t taps = w.k_h * w.k_w, act_min = p->act_min, act_max = p->act_max, full = p->full_range;
   const int32_t output_offset = p->output_offset;
   const int32_t *const folded_bias = p->folded_bias, *const requant = p->requant;
   const int32_t *const multiplier = p->multiplier, *const shift = p->shift;
@@ -73,7 +73,7 @@ static inline __attribute__((always_inline)) void depthwise(const tl_depthwise_c
           for (j = 0; j < 4; ++j) {
             v[j] = fast ? tl_dsp_requantize(acc[j], requant + 4 * (c + j))
                         : tl_dsp_requantize_exact(acc[j], multiplier[c + j], shift[c + j], output_offset);
-            v[j] = tl_dsp_clamp(v[j], act_min, act_max);
+            v[j] = tl_dsp_activate(v[j], full, act_min, act_max);
           }
           for (j = 0; j < 4; ++j) output[c + j] = (int8_t)v[j];
         }

@@ -42,10 +42,13 @@ static inline int32_t tl_dsp_requantize_exact(int32_t acc, int32_t multiplier, i
   return tl_multiply_by_quantized_multiplier(acc, multiplier, shift) + zero_point;
 }
 
-static inline int8_t tl_dsp_clamp(int32_t v, int32_t act_min, int32_t act_max) {
+/* SSAT to int8, then the fused activation's clamp unless it allows all of int8 (full_range). */
+static inline int8_t tl_dsp_activate(int32_t v, int32_t full_range, int32_t act_min, int32_t act_max) {
   v = __ssat(v, 8);
-  if (v < act_min) v = act_min;
-  if (v > act_max) v = act_max;
+  if (!full_range) {
+    if (v < act_min) v = act_min;
+    if (v > act_max) v = act_max;
+  }
   return (int8_t)v;
 }
 
