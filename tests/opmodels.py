@@ -828,6 +828,10 @@ def sum_(rng, dtype: str) -> Graph:
     return _reduction("SUM", rng, dtype)
 
 
+def log_softmax(rng, dtype: str) -> Graph:
+    return _unary("LOG_SOFTMAX", rng, dtype, Quantization(scale=(16 / 256,), zero_point=(127,)))
+
+
 def _float_unary(name: str):
     return lambda rng, dtype: _unary(name, rng, dtype)
 
@@ -836,7 +840,7 @@ MATH_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {
     "SUB": sub, "MAXIMUM": maximum, "MINIMUM": minimum, "PRELU": prelu, "ELU": elu, "ABS": abs_,
     "RSQRT": rsqrt, **{op: _float_unary(op) for op in ("NEG", "SQRT", "EXP", "LOG", "FLOOR")},
     "LOGISTIC": _table_activation_int16("LOGISTIC"), "TANH": _table_activation_int16("TANH"),
-    "REDUCE_MAX": reduce_max, "REDUCE_MIN": reduce_min, "SUM": sum_,
+    "REDUCE_MAX": reduce_max, "REDUCE_MIN": reduce_min, "SUM": sum_, "LOG_SOFTMAX": log_softmax,
 }
 # (operator, dtype) pairs TFLM runs, as its kernels accept them.
 MATH_CASES = [(op, dtype) for op, dtypes in (
@@ -844,7 +848,8 @@ MATH_CASES = [(op, dtype) for op, dtypes in (
     ("MINIMUM", (INT8, INT16, FLOAT32, "int32")), ("PRELU", (INT8, INT16, FLOAT32)), ("ELU", (INT8, FLOAT32)),
     ("ABS", (INT8, INT16, FLOAT32)), ("RSQRT", (INT8, FLOAT32)), ("NEG", (FLOAT32,)), ("SQRT", (FLOAT32,)),
     ("EXP", (FLOAT32,)), ("LOG", (FLOAT32,)), ("FLOOR", (FLOAT32,)), ("LOGISTIC", (INT16,)), ("TANH", (INT16,)),
-    ("REDUCE_MAX", (INT8, FLOAT32)), ("REDUCE_MIN", (INT8, FLOAT32)), ("SUM", (INT8, INT16, FLOAT32)))
+    ("REDUCE_MAX", (INT8, FLOAT32)), ("REDUCE_MIN", (INT8, FLOAT32)), ("SUM", (INT8, INT16, FLOAT32)),
+    ("LOG_SOFTMAX", (INT8, FLOAT32)))
     for dtype in dtypes]
 
 

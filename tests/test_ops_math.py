@@ -175,9 +175,37 @@ def _reduce_cases():
     return cases
 
 
+def _log_softmax_cases():
+    """Input scales from 1e-3 to 2 (diff_min and the reverse scaling both bite), rows up to 1000
+    long (large sums), constant rows, one hot rows; float rows with inf and NaN."""
+    rng = np.random.default_rng(29)
+    cases = []
+    for scale in (1e-3, 0.01, 0.05, 0.1, 0.3, 1.0, 2.0):
+        for depth in (1, 7, 64, 1000):
+            inputs = rng.integers(-128, 128, size=(5, 3, depth)).astype(np.int8)
+            inputs[0] = -128
+            inputs[1] = 127
+            inputs[2, :, :] = -128
+            inputs[2, :, 0] = 127
+            b = GraphBuilder()
+            x = b.tensor((3, depth), "int8", _q(scale, int(rng.integers(-128, 128))))
+            y = b.tensor((3, depth), "int8", _q(16 / 256, 127))
+            b.op("LOG_SOFTMAX", (x,), (y,))
+            cases.append((f"LOG_SOFTMAX/scale{scale}/depth{depth}", b.graph((x,), (y,)), [inputs]))
+    rows = np.array([[[0.0, 1.0, -1.0, 2.0], [np.inf, 0.0, 1.0, 2.0], [np.nan, 0.0, 1.0, 2.0],
+                      [-np.inf, -np.inf, -np.inf, -np.inf], [88.0, -88.0, 3e38, -3e38]]], dtype=np.float32)
+    cases.append(("LOG_SOFTMAX/float-specials", _unary("LOG_SOFTMAX", "float32", None, None, 4), [rows[0]]))
+    b = GraphBuilder()
+    x, y = b.tensor((5, 4), "float32"), b.tensor((5, 4), "float32")
+    b.op("LOG_SOFTMAX", (x,), (y,))
+    cases.append(("LOG_SOFTMAX/float-special-rows", b.graph((x,), (y,)), [rows]))
+    return cases
+
+
 # group -> (cases, models per build: 65536-value int16 models fill TFLM's 1 MiB test arena fast)
 EDGE_GROUPS = {"int16_tables": (_int16_table_cases, 4), "int8_tables": (_int8_table_cases, 12),
-               "float": (_float_cases, 12), "int16_binary": (_int16_binary_cases, 2), "reduce": (_reduce_cases, 12)}
+               "float": (_float_cases, 12), "int16_binary": (_int16_binary_cases, 2), "reduce": (_reduce_cases, 12),
+               "log_softmax": (_log_softmax_cases, 12)}
 
 
 @pytest.mark.parametrize("group", sorted(EDGE_GROUPS))

@@ -77,7 +77,26 @@ def int16_table_activation(op: str, out_scale: float, zero_point: int):
     return b.graph((x,), (y,)), "must be 2^-15" if zero_point == 0 else "zero points 0"
 
 
+def log_softmax_output_quantization():
+    b = GraphBuilder()
+    x = b.tensor((2, 8), "int8", q(0.05, 3))
+    y = b.tensor((2, 8), "int8", q(1 / 16, 0))
+    b.op("LOG_SOFTMAX", (x,), (y,))
+    return b.graph((x,), (y,)), "scale 16/256 and zero point 127"
+
+
+def reduce_max_requantizing():
+    b = GraphBuilder()
+    x = b.tensor((2, 8), "int8", q(0.05, 3))
+    a = b.tensor((1,), "int32", data=np.array([1], dtype=np.int32))
+    y = b.tensor((2,), "int8", q(0.1, 3))
+    b.op("REDUCE_MAX", (x, a), (y,), {"keep_dims": False})
+    return b.graph((x,), (y,)), "quantization differ"
+
+
 CASES = {
+    "log-softmax-output-quantization": log_softmax_output_quantization,
+    "reduce-max-requantizing": reduce_max_requantizing,
     "logistic-output-zero-point": logistic_output_zero_point,
     "logistic-int16-output-scale": lambda: int16_table_activation("LOGISTIC", 1 / 256, 0),
     "tanh-int16-zero-point": lambda: int16_table_activation("TANH", 2.0 ** -15, 5),

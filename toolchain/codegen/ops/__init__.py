@@ -38,6 +38,7 @@ _MODULE_NAMES = (
     "elementwise",
     "elu",
     "reduce",
+    "log_softmax",
 )
 
 OP_MODULES = tuple(import_module(f"{__name__}.{name}") for name in _MODULE_NAMES)

@@ -30,7 +30,7 @@ def _rows_and_depth(inp, op: Operator) -> tuple[int, int]:
     return inp.num_elements // inp.shape[-1], inp.shape[-1]
 
 
-def _int8_input_params(graph: Graph, op: Operator) -> dict:
+def int8_input_params(graph: Graph, op: Operator) -> dict:
     """Prepare for int8 input: beta * input_scale in Q5.26 steps as a multiplier above one, and the
     most negative difference whose exp still counts."""
     inp = graph.tensors[op.inputs[0]]
@@ -48,12 +48,12 @@ def build_int8(graph: Graph, op: Operator) -> KernelCall:
     out = graph.tensors[op.outputs[0]]
     if zero_point_of(out) != -128 or f32(scale_of(out)) != f32(1.0 / 256):
         raise UnsupportedError(f"operator {op.index} SOFTMAX: int8 output must have scale 1/256 and zero point -128")
-    return KernelCall(params=_int8_input_params(graph, op), inputs=(op.inputs[0],), outputs=(op.outputs[0],))
+    return KernelCall(params=int8_input_params(graph, op), inputs=(op.inputs[0],), outputs=(op.outputs[0],))
 
 
 def build_int8_int16(graph: Graph, op: Operator) -> KernelCall:
     _require_scale_near(op, graph.tensors[op.outputs[0]], 1.0 / 65536, -32768)
-    return KernelCall(params=_int8_input_params(graph, op), inputs=(op.inputs[0],), outputs=(op.outputs[0],))
+    return KernelCall(params=int8_input_params(graph, op), inputs=(op.inputs[0],), outputs=(op.outputs[0],))
 
 
 def build_int16(graph: Graph, op: Operator) -> KernelCall:
