@@ -683,6 +683,38 @@ def transpose_conv(rng, dtype: str, activation: str | None = None) -> Graph:
     return b.graph((x,), (y,))
 
 
+def svdf(rng, dtype: str) -> Graph:
+    """int8 input with int16 time weights and state (dtype "int8"), or float32; the state is a variable
+    tensor, so consecutive samples carry it on (TFLM keeps it between invocations too)."""
+    batch, input_size, memory = int(rng.integers(1, 3)), int(rng.integers(1, 9)), int(rng.integers(1, 6))
+    rank, units = int(rng.integers(1, 3)), int(rng.integers(1, 5))
+    filters = rank * units
+    b = GraphBuilder()
+    x = act_tensor(b, rng, (batch, input_size), dtype)
+    if dtype == FLOAT32:
+        wf = b.tensor((filters, input_size), FLOAT32, data=rng.uniform(-1, 1, (filters, input_size)).astype(np.float32))
+        wt = b.tensor((filters, memory), FLOAT32, data=rng.uniform(-1, 1, (filters, memory)).astype(np.float32))
+        bias = b.tensor((units,), FLOAT32, data=rng.uniform(-1, 1, units).astype(np.float32))
+        state = b.tensor((batch, memory * filters), FLOAT32)
+        y = b.tensor((batch, units), FLOAT32)
+    else:
+        in_s = b.tensors[x].quant.scale[0]
+        wf_s, wt_s = float(np.float32(rng.uniform(0.002, 0.05))), float(np.float32(rng.uniform(1e-5, 1e-4)))
+        state_s = float(np.float32(in_s * wf_s * math.sqrt(input_size) * 128 * 64 / 8000 * math.exp(rng.uniform(-1, 1))))
+        out_s = float(np.float32(state_s * wt_s * math.sqrt(memory * rank) * 8000 * 3000 / 64 * math.exp(rng.uniform(-1, 1))))
+        wf = b.tensor((filters, input_size), INT8, Quantization(scale=(wf_s,), zero_point=(0,)),
+                      data=rng.integers(-127, 128, (filters, input_size)))
+        wt = b.tensor((filters, memory), INT16, Quantization(scale=(wt_s,), zero_point=(0,)),
+                      data=rng.integers(-3000, 3001, (filters, memory)))
+        bias = b.tensor((units,), "int32", Quantization(scale=(float(np.float32(np.float32(state_s) * np.float32(wt_s))),),
+                                                         zero_point=(0,)), data=rng.integers(-20000, 20000, units))
+        state = b.tensor((batch, memory * filters), INT16, Quantization(scale=(state_s,), zero_point=(0,)))
+        y = b.tensor((batch, units), INT8, Quantization(scale=(out_s,), zero_point=(int(rng.integers(-128, 128)),)))
+    b.tensors[state].is_variable = True
+    b.op("SVDF", (x, wf, wt, bias, state), (y,), {"rank": rank, "fused_activation_function": _activation(rng)})
+    return b.graph((x,), (y,))
+
+
 # ---------------------------------------------------------------- quantization
 
 def quantize(rng, dtype: str) -> Graph:
@@ -871,7 +903,7 @@ SHAPE_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {
 }
 # Products of two operands beyond convolution: quantized in int8 and int16 (16x8), and float32.
 PRODUCT_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {
-    "BATCH_MATMUL": batch_matmul, "TRANSPOSE_CONV": transpose_conv,
+    "BATCH_MATMUL": batch_matmul, "TRANSPOSE_CONV": transpose_conv, "SVDF": svdf,
 }
 # (operator, dtype) pairs TFLM runs: DEQUANTIZE always reads int8; QUANTIZE reads either.
 CASES = [(op, dtype) for op in MODEL_MAKERS for dtype in (INT8, FLOAT32) if not (op == "DEQUANTIZE" and dtype == FLOAT32)]

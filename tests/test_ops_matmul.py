@@ -1,6 +1,7 @@
-"""BATCH_MATMUL and TRANSPOSE_CONV in int8, int16 (16x8 / 16x16) and float32: seeded random
+"""BATCH_MATMUL, TRANSPOSE_CONV and SVDF in int8, int16 (16x8 / 16x16) and float32: seeded random
 single-operator models (broadcast batch dims, adj_x/adj_y, constant right operands; strides,
-SAME/VALID, per-channel and per-tensor weights, int32/int64/int16/no bias, fused activations),
+SAME/VALID, per-channel and per-tensor weights, int32/int64/int16/no bias, fused activations; SVDF's
+variable state carried from sample to sample, as TFLM keeps it between invocations),
 every output byte equal to TFLM's, every build under ASan + UBSan. Samples 0 and 1 hold every input
 at its minimum and maximum, so accumulators reach their extremes and outputs saturate."""
 from __future__ import annotations
@@ -16,6 +17,7 @@ from toolchain.model.graph import Quantization
 MODELS = 10
 SAMPLES = 6
 TYPES = ("int8", "int16", "float32")
+OP_TYPES = {"BATCH_MATMUL": TYPES, "TRANSPOSE_CONV": TYPES, "SVDF": ("int8", "float32")}  # SVDF int8: int16 state
 
 
 def _inputs(graph, rng) -> list[np.ndarray]:
@@ -30,7 +32,7 @@ def _inputs(graph, rng) -> list[np.ndarray]:
 def outcomes():
     cases = []
     for op in PRODUCT_MAKERS:
-        for dtype in TYPES:
+        for dtype in OP_TYPES[op]:
             graphs, inputs = [], []
             for k in range(MODELS):
                 rng = np.random.default_rng(9800 + 100 * sorted(PRODUCT_MAKERS).index(op) + 20 * TYPES.index(dtype) + k)
@@ -41,14 +43,14 @@ def outcomes():
     return {o.label: o for o in compare(cases, sanitize=lambda index, label: True)}
 
 
-@pytest.mark.parametrize("op,dtype", [(o, d) for o in sorted(PRODUCT_MAKERS) for d in TYPES])
+@pytest.mark.parametrize("op,dtype", [(o, d) for o in sorted(PRODUCT_MAKERS) for d in OP_TYPES[o]])
 def test_random_models_match_tflm(outcomes, op, dtype):
     outcome = outcomes[f"{op}/{dtype}"]
     assert len(outcome.want) == MODELS
     assert outcome.mismatch() is None, outcome.mismatch()
 
 
-@pytest.mark.parametrize("op,dtype", [(o, d) for o in sorted(PRODUCT_MAKERS) for d in ("int8", "int16")])
+@pytest.mark.parametrize("op,dtype", [(o, d) for o in ("BATCH_MATMUL", "TRANSPOSE_CONV") for d in ("int8", "int16")])
 def test_quantized_outputs_saturate(outcomes, op, dtype):
     """The chosen output scales drive some outputs into both limits (a test of the test)."""
     wants = np.concatenate([w.ravel() for w in outcomes[f"{op}/{dtype}"].want])
@@ -75,3 +77,27 @@ def test_transpose_conv_output_shape_must_match():
     b.op("TRANSPOSE_CONV", (shape, w, x), (y,), {"padding": "SAME", "stride_w": 2, "stride_h": 2})
     problems = unsupported_ops(b.graph((x,), (y,)))
     assert len(problems) == 1 and "output shape" in problems[0]["reason"]
+
+
+def test_svdf_state_persists_between_runs(outcomes):
+    """The same input twice in a row gives different outputs: the state carried the first run."""
+    from toolchain.codegen.host import HostModel
+
+    graph = next(g for g in (PRODUCT_MAKERS["SVDF"](np.random.default_rng(seed), "float32") for seed in range(50))
+                 if g.tensors[g.operators[0].inputs[2]].shape[1] > 1  # memory > 1: the past counts
+                 and g.operators[0].options["fused_activation_function"] == "NONE")
+    x = np.random.default_rng(6).uniform(-4, 4, (1, *graph.input_tensors[0].shape)).astype(np.float32)
+    first, second = (HostModel(graph).run([np.concatenate([x, x])])[0][k] for k in (0, 1))
+    assert first.tobytes() != second.tobytes()
+
+
+def test_svdf_state_is_never_shared():
+    from toolchain.plan import plan_memory
+
+    graph = PRODUCT_MAKERS["SVDF"](np.random.default_rng(7), "int8")
+    state = graph.operators[0].inputs[4]
+    plan = plan_memory(graph)
+    region = next(a for a in plan.allocations if state in a.tensors)
+    assert (region.first_op, region.last_op) == (0, len(graph.operators) - 1)
+    assert all(not (a.offset < region.offset + region.size and region.offset < a.offset + a.size)
+               for a in plan.allocations if a is not region)

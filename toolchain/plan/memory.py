@@ -103,6 +103,9 @@ def tensor_lifetimes(graph: Graph) -> dict[int, tuple[int, int]]:
     for i in graph.outputs:
         first.setdefault(i, 0)
         last[i] = last_op
+    for t in graph.activation_tensors():
+        if t.is_variable:  # state kept from one run to the next (SVDF): never shared
+            first[t.index], last[t.index] = 0, last_op
     return {t.index: (first[t.index], last[t.index]) for t in graph.activation_tensors()}
 
 

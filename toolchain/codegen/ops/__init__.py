@@ -31,6 +31,7 @@ _MODULE_NAMES = (
     "space_batch_nd",
     "batch_matmul",
     "transpose_conv",
+    "svdf",
     "softmax",
     "sub",
     "maximum_minimum",
