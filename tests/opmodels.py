@@ -864,6 +864,22 @@ def log_softmax(rng, dtype: str) -> Graph:
     return _unary("LOG_SOFTMAX", rng, dtype, Quantization(scale=(16 / 256,), zero_point=(127,)))
 
 
+def _arg_min_max(name: str):
+    """int32 indices along one constant axis (negative a third of the time); float inputs with
+    repeated values so ties (first one wins) occur."""
+    def make(rng, dtype: str) -> Graph:
+        shape = _random_shape(rng, 1, 4, 5)
+        axis = int(rng.integers(0, len(shape)))
+        b = GraphBuilder()
+        x = act_tensor(b, rng, shape, dtype)
+        a = b.tensor((1,), "int32", data=np.asarray([axis - len(shape) if rng.random() < 0.3 else axis], dtype=np.int32))
+        out_shape = [d for i, d in enumerate(shape) if i != axis] or [1]
+        y = b.tensor(out_shape, "int32")
+        b.op(name, (x, a), (y,), {"output_type": 2})
+        return b.graph((x,), (y,))
+    return make
+
+
 def _float_unary(name: str):
     return lambda rng, dtype: _unary(name, rng, dtype)
 
@@ -873,6 +889,7 @@ MATH_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {
     "RSQRT": rsqrt, **{op: _float_unary(op) for op in ("NEG", "SQRT", "EXP", "LOG", "FLOOR")},
     "LOGISTIC": _table_activation_int16("LOGISTIC"), "TANH": _table_activation_int16("TANH"),
     "REDUCE_MAX": reduce_max, "REDUCE_MIN": reduce_min, "SUM": sum_, "LOG_SOFTMAX": log_softmax,
+    "ARG_MAX": _arg_min_max("ARG_MAX"), "ARG_MIN": _arg_min_max("ARG_MIN"),
 }
 # (operator, dtype) pairs TFLM runs, as its kernels accept them.
 MATH_CASES = [(op, dtype) for op, dtypes in (
@@ -881,7 +898,7 @@ MATH_CASES = [(op, dtype) for op, dtypes in (
     ("ABS", (INT8, INT16, FLOAT32)), ("RSQRT", (INT8, FLOAT32)), ("NEG", (FLOAT32,)), ("SQRT", (FLOAT32,)),
     ("EXP", (FLOAT32,)), ("LOG", (FLOAT32,)), ("FLOOR", (FLOAT32,)), ("LOGISTIC", (INT16,)), ("TANH", (INT16,)),
     ("REDUCE_MAX", (INT8, FLOAT32)), ("REDUCE_MIN", (INT8, FLOAT32)), ("SUM", (INT8, INT16, FLOAT32)),
-    ("LOG_SOFTMAX", (INT8, FLOAT32)))
+    ("LOG_SOFTMAX", (INT8, FLOAT32)), ("ARG_MAX", (INT8, FLOAT32)), ("ARG_MIN", (INT8, FLOAT32)))
     for dtype in dtypes]
 
 

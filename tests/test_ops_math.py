@@ -202,10 +202,29 @@ def _log_softmax_cases():
     return cases
 
 
+def _arg_cases():
+    """Ties (the first extreme wins), NaN first or later, infinities, all-equal int8 rows."""
+    rows = np.array([[[np.nan, 1.0, 2.0, 2.0], [1.0, np.nan, 2.0, -1.0], [2.0, 2.0, 1.0, 2.0],
+                      [-np.inf, -np.inf, np.inf, np.inf], [-0.0, 0.0, -0.0, 0.0]]], dtype=np.float32)
+    int_rows = np.array([[[5, 5, 5, 5], [-128, 127, 127, -128], [0, -1, 0, -1], [127, 127, -128, -128],
+                          [3, 2, 1, 0]]], dtype=np.int8)
+    cases = []
+    for op in ("ARG_MAX", "ARG_MIN"):
+        for dtype, data, quant in (("float32", rows, None), ("int8", int_rows, _q(0.1, 3))):
+            for axis in (1, 0):
+                b = GraphBuilder()
+                x = b.tensor((5, 4), dtype, quant)
+                a = b.tensor((1,), "int32", data=np.array([axis], dtype=np.int32))
+                y = b.tensor((5,) if axis == 1 else (4,), "int32")
+                b.op(op, (x, a), (y,), {"output_type": 2})
+                cases.append((f"{op}/{dtype}/axis{axis}", b.graph((x,), (y,)), [data]))
+    return cases
+
+
 # group -> (cases, models per build: 65536-value int16 models fill TFLM's 1 MiB test arena fast)
 EDGE_GROUPS = {"int16_tables": (_int16_table_cases, 4), "int8_tables": (_int8_table_cases, 12),
                "float": (_float_cases, 12), "int16_binary": (_int16_binary_cases, 2), "reduce": (_reduce_cases, 12),
-               "log_softmax": (_log_softmax_cases, 12)}
+               "log_softmax": (_log_softmax_cases, 12), "arg": (_arg_cases, 12)}
 
 
 @pytest.mark.parametrize("group", sorted(EDGE_GROUPS))

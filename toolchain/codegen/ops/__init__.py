@@ -40,6 +40,7 @@ _MODULE_NAMES = (
     "elu",
     "reduce",
     "log_softmax",
+    "arg_min_max",
 )
 
 OP_MODULES = tuple(import_module(f"{__name__}.{name}") for name in _MODULE_NAMES)
