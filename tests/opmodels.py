@@ -248,7 +248,8 @@ def _binary(name: str, rng, dtype: str) -> Graph:
     else:
         out_q = None
     y = act_tensor(b, rng, out_shape, dtype, out_q)
-    options = {} if name in ("MAXIMUM", "MINIMUM") else {"fused_activation_function": _activation(rng)}
+    options = {} if name in ("MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE") else \
+        {"fused_activation_function": _activation(rng)}
     if name == "ADD":
         options["pot_scale_int16"] = True
     b.op(name, (x1, x2), (y,), options, version=2 if dtype == INT8 else 1)
@@ -793,6 +794,10 @@ def minimum(rng, dtype: str) -> Graph:
     return _binary("MINIMUM", rng, dtype)
 
 
+def squared_difference(rng, dtype: str) -> Graph:
+    return _binary("SQUARED_DIFFERENCE", rng, dtype)  # ranks up to 4: TFLM's broadcast limit
+
+
 def prelu(rng, dtype: str) -> Graph:
     """alpha broadcast against the input (Keras shares it over all but the channel axis), a
     constant half of the time (as converted models have it)."""
@@ -889,7 +894,7 @@ MATH_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {
     "RSQRT": rsqrt, **{op: _float_unary(op) for op in ("NEG", "SQRT", "EXP", "LOG", "FLOOR")},
     "LOGISTIC": _table_activation_int16("LOGISTIC"), "TANH": _table_activation_int16("TANH"),
     "REDUCE_MAX": reduce_max, "REDUCE_MIN": reduce_min, "SUM": sum_, "LOG_SOFTMAX": log_softmax,
-    "ARG_MAX": _arg_min_max("ARG_MAX"), "ARG_MIN": _arg_min_max("ARG_MIN"),
+    "ARG_MAX": _arg_min_max("ARG_MAX"), "ARG_MIN": _arg_min_max("ARG_MIN"), "SQUARED_DIFFERENCE": squared_difference,
 }
 # (operator, dtype) pairs TFLM runs, as its kernels accept them.
 MATH_CASES = [(op, dtype) for op, dtypes in (
@@ -898,7 +903,8 @@ MATH_CASES = [(op, dtype) for op, dtypes in (
     ("ABS", (INT8, INT16, FLOAT32)), ("RSQRT", (INT8, FLOAT32)), ("NEG", (FLOAT32,)), ("SQRT", (FLOAT32,)),
     ("EXP", (FLOAT32,)), ("LOG", (FLOAT32,)), ("FLOOR", (FLOAT32,)), ("LOGISTIC", (INT16,)), ("TANH", (INT16,)),
     ("REDUCE_MAX", (INT8, FLOAT32)), ("REDUCE_MIN", (INT8, FLOAT32)), ("SUM", (INT8, INT16, FLOAT32)),
-    ("LOG_SOFTMAX", (INT8, FLOAT32)), ("ARG_MAX", (INT8, FLOAT32)), ("ARG_MIN", (INT8, FLOAT32)))
+    ("LOG_SOFTMAX", (INT8, FLOAT32)), ("ARG_MAX", (INT8, FLOAT32)), ("ARG_MIN", (INT8, FLOAT32)),
+    ("SQUARED_DIFFERENCE", (INT8, INT16, FLOAT32, "int32")))
     for dtype in dtypes]
 
 

@@ -221,10 +221,35 @@ def _arg_cases():
     return cases
 
 
+def _squared_difference_cases():
+    """Every int8 / int16 value against broadcast scalars, output scales so most squares land
+    inside the range (and the largest saturate)."""
+    cases = []
+    scalars8 = np.array([[-128], [-7], [0], [64], [127]], dtype=np.int8)
+    for s1, s2, z1, z2, zo in ((0.05, 0.05, 0, 0, -128), (0.1, 0.02, -128, 127, -100), (0.01, 0.3, 17, -5, 0)):
+        out_scale = (max(s1, s2) * 128) ** 2 / 300
+        b = GraphBuilder()
+        x1, x2 = b.tensor((256,), "int8", _q(s1, z1)), b.tensor((1,), "int8", _q(s2, z2))
+        y = b.tensor((256,), "int8", _q(out_scale, zo))
+        b.op("SQUARED_DIFFERENCE", (x1, x2), (y,))
+        cases.append((f"SQUARED_DIFFERENCE-int8/{s1},{s2}", b.graph((x1, x2), (y,)),
+                      [np.repeat(ALL_INT8, len(scalars8), axis=0), scalars8]))
+    scalars16 = np.array([[-32768], [-300], [0], [32767]], dtype=np.int16)
+    for s1, s2 in ((1e-3, 1e-3), (2e-4, 7e-4)):
+        b = GraphBuilder()
+        x1, x2 = b.tensor((65536,), "int16", _q(s1)), b.tensor((1,), "int16", _q(s2))
+        y = b.tensor((65536,), "int16", _q((max(s1, s2) * 32768) ** 2 / 40000))
+        b.op("SQUARED_DIFFERENCE", (x1, x2), (y,))
+        cases.append((f"SQUARED_DIFFERENCE-int16/{s1},{s2}", b.graph((x1, x2), (y,)),
+                      [np.repeat(ALL_INT16, len(scalars16), axis=0), scalars16]))
+    return cases
+
+
 # group -> (cases, models per build: 65536-value int16 models fill TFLM's 1 MiB test arena fast)
 EDGE_GROUPS = {"int16_tables": (_int16_table_cases, 4), "int8_tables": (_int8_table_cases, 12),
                "float": (_float_cases, 12), "int16_binary": (_int16_binary_cases, 2), "reduce": (_reduce_cases, 12),
-               "log_softmax": (_log_softmax_cases, 12), "arg": (_arg_cases, 12)}
+               "log_softmax": (_log_softmax_cases, 12), "arg": (_arg_cases, 12),
+               "squared_difference": (_squared_difference_cases, 3)}
 
 
 @pytest.mark.parametrize("group", sorted(EDGE_GROUPS))

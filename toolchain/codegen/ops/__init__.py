@@ -41,6 +41,7 @@ _MODULE_NAMES = (
     "reduce",
     "log_softmax",
     "arg_min_max",
+    "squared_difference",
 )
 
 OP_MODULES = tuple(import_module(f"{__name__}.{name}") for name in _MODULE_NAMES)

@@ -18,9 +18,9 @@ LEFT_SHIFT_INT8 = 20
 LEFT_SHIFT_INT16 = 15  # TFLM: 15 bits keep (x << 15) of any int16 within int32
 
 
-def rescale_table(name: str, offset: int, multiplier: int, shift: int) -> ConstArray:
-    """table[x + 128] = ((x + offset) << 20) rescaled, exactly as the integer add does it."""
-    values = [multiply_by_quantized_multiplier_smaller_than_one((x + offset) << LEFT_SHIFT_INT8, multiplier, shift)
+def rescale_table(name: str, offset: int, multiplier: int, shift: int, left_shift: int = LEFT_SHIFT_INT8) -> ConstArray:
+    """table[x + 128] = ((x + offset) << left_shift) rescaled, exactly as the integer add does it."""
+    values = [multiply_by_quantized_multiplier_smaller_than_one((x + offset) << left_shift, multiplier, shift)
               for x in range(-128, 128)]
     return ConstArray(name, "int32", np.asarray(values, dtype=np.int32))
 
