@@ -78,7 +78,8 @@ def _conv_takes(graph: Graph, op: Operator) -> bool:
 
 
 def _k_padded(k: int) -> int:
-    return -(-k // 4) * 4
+    """The window's taps x channels rounded up to whole turns of the micro-kernel (two 4-tap groups)."""
+    return -(-k // 8) * 8
 
 
 def _conv_fast_takes(graph: Graph, op: Operator) -> bool:
@@ -105,7 +106,7 @@ def _conv_call(graph: Graph, op: Operator, call: KernelCall, weights: np.ndarray
     p, win = call.params, call.params["win"]
     k_padded = _k_padded(weights.shape[1])
     direct = (win["k_h"], win["k_w"], win["stride_h"], win["stride_w"], win["pad_h"], win["pad_w"]) == \
-        (1, 1, 1, 1, 0, 0) and win["in_c"] % 4 == 0
+        (1, 1, 1, 1, 0, 0) and win["in_c"] % 8 == 0
     return KernelCall(
         params={"win": win, "k_padded": k_padded, "direct": int(direct),
                 "pad_value": zero_point_of(graph.tensors[op.inputs[0]]), "output_offset": p["output_offset"],

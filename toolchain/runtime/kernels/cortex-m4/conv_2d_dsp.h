@@ -6,8 +6,8 @@
 
 typedef struct {
   tl_window win;
-  int32_t k_padded;           /* k_h * k_w * in_c rounded up to a multiple of 4 */
-  int32_t direct;             /* 1x1, stride 1, no padding, in_c % 4 == 0: an input pixel is its own patch */
+  int32_t k_padded;           /* k_h * k_w * in_c rounded up to a multiple of 8 */
+  int32_t direct;             /* 1x1, stride 1, no padding, in_c % 8 == 0: an input pixel is its own patch */
   int32_t pad_value;          /* the input zero point: what a padded tap reads */
   int32_t output_offset;      /* output zero point (exact path) */
   int32_t act_min, act_max;

@@ -53,14 +53,14 @@ static inline __attribute__((always_inline)) void mac_taps(const int8_t *const *
 }
 
 static inline __attribute__((always_inline)) void depthwise(const tl_depthwise_conv_2d_int8_dsp_params *p,
-                                                            const int8_t *input, int8_t *output, int fast) {
+                                                            const int8_t *input, int8_t *output, int fast, int full) {
   const tl_window w = p->win;
-  const int32_t taps = w.k_h * w.k_w, act_min = p->act_min, act_max = p->act_max, full = p->full_range;
+  const int32_t taps = w.k_h * w.k_w, act_min = p->act_min, act_max = p->act_max;
   const int32_t output_offset = p->output_offset;
   const int32_t *const folded_bias = p->folded_bias, *const requant = p->requant;
   const int32_t *const multiplier = p->multiplier, *const shift = p->shift;
   const int8_t *rows[TL_DEPTHWISE_CONV_2D_DSP_MAX_TAPS]; /* each tap's input pixel (or the zero-point row) */
-  int32_t b, oy, ox, c, j;
+  int32_t b, oy, ox, c;
   for (b = 0; b < w.batches; ++b) {
     for (oy = 0; oy < w.out_h; ++oy) {
       for (ox = 0; ox < w.out_w; ++ox, output += w.in_c) {
@@ -68,14 +68,24 @@ static inline __attribute__((always_inline)) void depthwise(const tl_depthwise_c
         tap_rows(p, input, b, oy, ox, rows);
         for (c = 0; c < w.in_c; c += 4, weights += 2 * taps) {
           int32_t acc[4] = {folded_bias[c], folded_bias[c + 1], folded_bias[c + 2], folded_bias[c + 3]};
-          int32_t v[4];
+          int32_t v0, v1, v2, v3;
           mac_taps(rows, taps, c, weights, acc);
-          for (j = 0; j < 4; ++j) {
-            v[j] = fast ? tl_dsp_requantize(acc[j], requant + 4 * (c + j))
-                        : tl_dsp_requantize_exact(acc[j], multiplier[c + j], shift[c + j], output_offset);
-            v[j] = tl_dsp_activate(v[j], full, act_min, act_max);
+          if (fast) {
+            v0 = tl_dsp_requantize(acc[0], tl_dsp_load_requant(requant + 4 * c));
+            v1 = tl_dsp_requantize(acc[1], tl_dsp_load_requant(requant + 4 * c + 4));
+            v2 = tl_dsp_requantize(acc[2], tl_dsp_load_requant(requant + 4 * c + 8));
+            v3 = tl_dsp_requantize(acc[3], tl_dsp_load_requant(requant + 4 * c + 12));
+          } else {
+            v0 = tl_dsp_requantize_exact(acc[0], multiplier[c], shift[c], output_offset);
+            v1 = tl_dsp_requantize_exact(acc[1], multiplier[c + 1], shift[c + 1], output_offset);
+            v2 = tl_dsp_requantize_exact(acc[2], multiplier[c + 2], shift[c + 2], output_offset);
+            v3 = tl_dsp_requantize_exact(acc[3], multiplier[c + 3], shift[c + 3], output_offset);
           }
-          for (j = 0; j < 4; ++j) output[c + j] = (int8_t)v[j];
+          /* all four computed before any int8 store (which may alias the tables) */
+          output[c] = tl_dsp_activate(v0, full, act_min, act_max);
+          output[c + 1] = tl_dsp_activate(v1, full, act_min, act_max);
+          output[c + 2] = tl_dsp_activate(v2, full, act_min, act_max);
+          output[c + 3] = tl_dsp_activate(v3, full, act_min, act_max);
         }
       }
     }
@@ -84,10 +94,14 @@ static inline __attribute__((always_inline)) void depthwise(const tl_depthwise_c
 
 void tl_depthwise_conv_2d_int8_dsp(const tl_depthwise_conv_2d_int8_dsp_params *p, const int8_t *input,
                                    int8_t *output) {
-  depthwise(p, input, output, 1);
+  if (p->full_range) {
+    depthwise(p, input, output, 1, 1);
+  } else {
+    depthwise(p, input, output, 1, 0);
+  }
 }
 
 void tl_depthwise_conv_2d_int8_dsp_exact(const tl_depthwise_conv_2d_int8_dsp_params *p, const int8_t *input,
                                          int8_t *output) {
-  depthwise(p, input, output, 0);
+  depthwise(p, input, output, 0, 0);
 }

@@ -28,13 +28,26 @@ static inline uint32_t tl_load_u32(const void *p) {
   return v;
 }
 
-/* Per output channel, four int32: multiplier, pre = left shift + 1, rounding = 2^e + z*2^(e+1),
-   post = e + 1 (e: TFLM's right shift, z: output zero point). Equals
-   tl_multiply_by_quantized_multiplier(acc, multiplier, shift) + z wherever the generator proved
-   |acc| * 2^pre < 2^31 and |2v| + |rounding| + 1 < 2^31 for every reachable acc. */
-static inline int32_t tl_dsp_requantize(int32_t acc, const int32_t *q) {
-  const int32_t v = tl_smmulr((int32_t)((uint32_t)acc << q[1]), q[0]);
-  return (2 * v + q[2] - (int32_t)((uint32_t)v >> 31)) >> q[3];
+/* Per output channel, four int32 (tl_dsp_requant): multiplier, pre = left shift + 1, rounding =
+   2^e + z*2^(e+1), post = e + 1 (e: TFLM's right shift, z: output zero point). tl_dsp_requantize
+   equals tl_multiply_by_quantized_multiplier(acc, multiplier, shift) + z wherever the generator
+   proved |acc| * 2^pre < 2^31 and |2v| + |rounding| + 1 < 2^31 for every reachable acc. */
+typedef struct {
+  int32_t multiplier, pre, rounding, post;
+} tl_dsp_requant;
+
+/* One channel's four constants in two LDRD (GCC splits them into four loads). */
+static inline tl_dsp_requant tl_dsp_load_requant(const int32_t *q) {
+  tl_dsp_requant r;
+  __asm__("ldrd %0, %1, [%4]\n\tldrd %2, %3, [%4, #8]"
+          : "=&r"(r.multiplier), "=&r"(r.pre), "=&r"(r.rounding), "=&r"(r.post)
+          : "r"(q), "m"(*(const int32_t(*)[4])q));
+  return r;
+}
+
+static inline int32_t tl_dsp_requantize(int32_t acc, tl_dsp_requant q) {
+  const int32_t v = tl_smmulr((int32_t)((uint32_t)acc << q.pre), q.multiplier);
+  return (2 * v + q.rounding - (int32_t)((uint32_t)v >> 31)) >> q.post;
 }
 
 /* TFLM's double-rounding requantization, for operators whose bounds the generator could not prove. */
