@@ -101,3 +101,18 @@ def test_svdf_state_is_never_shared():
     assert (region.first_op, region.last_op) == (0, len(graph.operators) - 1)
     assert all(not (a.offset < region.offset + region.size and region.offset < a.offset + a.size)
                for a in plan.allocations if a is not region)
+
+
+def test_inspect_predicts_the_arena_with_scratch(tmp_path):
+    """TRANSPOSE_CONV's output-sized accumulator is part of the figure `inspect` reports, which is
+    exactly the arena the generated C declares."""
+    from toolchain.codegen import generate_c
+    from toolchain.inspect import inspect_model
+    from toolchain.model.writer import write_model
+    from toolchain.plan import plan_memory
+
+    graph = PRODUCT_MAKERS["TRANSPOSE_CONV"](np.random.default_rng(8), "int16")
+    path = tmp_path / "tconv.tflite"
+    write_model(graph, path)
+    report = inspect_model(path)
+    assert report.arena_bytes == generate_c(graph).arena_bytes > plan_memory(graph).arena_bytes

@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from toolchain.boards import load_board
+from toolchain.codegen.generator import plan_for
 from toolchain.codegen.supported import unsupported_ops
 from toolchain.errors import ModelError
 from toolchain.model.analysis import OperatorCost, operator_costs
@@ -38,7 +39,9 @@ class InspectReport:
 def inspect_model(path: str | Path, board_name: str | None = None) -> InspectReport:
     board = load_board(board_name) if board_name else None  # an unknown board fails before the work
     graph = read_model(path)
-    plan = plan_memory(graph)
+    problems = unsupported_ops(graph)
+    # with every operator supported, the figure includes the kernels' scratch: the arena codegen emits
+    plan = plan_memory(graph) if problems else plan_for(graph)
     check_plan(graph, plan)
     costs = operator_costs(graph)
     try:
@@ -50,5 +53,5 @@ def inspect_model(path: str | Path, board_name: str | None = None) -> InspectRep
         inputs=[t.describe() for t in graph.input_tensors],
         outputs=[t.describe() for t in graph.output_tensors],
         total_macs=sum(c.macs for c in costs), weight_bytes=graph.weight_bytes(),
-        arena_bytes=plan.arena_bytes, tflm_arena_bytes=tflm_arena, unsupported_ops=unsupported_ops(graph),
+        arena_bytes=plan.arena_bytes, tflm_arena_bytes=tflm_arena, unsupported_ops=problems,
         fit=estimate_fit(graph, plan.arena_bytes, board) if board else None, tflm_error=tflm_error)
