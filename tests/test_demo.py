@@ -30,3 +30,20 @@ def test_demo_end_to_end(tmp_path):
     hard = np.load(report["hard_examples_path"])
     assert len(hard["x"]) == report["hard_examples"] == len(hard["y"])
     assert json.loads((out / "demo.json").read_text()) == report
+
+
+def test_demo_split_end_to_end(tmp_path):
+    """`demo --split`: the device runs the student's head, the aggregator its tail; every stored
+    output equals the whole student's TFLM output."""
+    pytest.importorskip("tensorflow")
+    out = tmp_path / "demo"
+    result = subprocess.run([sys.executable, "-m", "toolchain.cli", "demo", "--split", "-o", str(out), "--json"],
+                            capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    assert report["exact_match_rate"] == 1.0  # the head's feature maps, against TFLM running the head
+    assert report["samples"] == 300 and report["lost"] == 0 and report["duplicated"] == 0
+    assert report["split_after"] is not None and report["split_payload_bytes"] > 0
+    assert report["split_exact_rate"] == 1.0
+    assert report["device_accuracy"] >= 0.85
+    assert (out / "split" / "head.tflite").is_file() and (out / "split" / "tail.tflite").is_file()

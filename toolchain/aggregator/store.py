@@ -293,6 +293,13 @@ class Store(ABC):
                            (device, session))
             return [int(row[0]) for row in cursor.fetchall()]
 
+    def stored_outputs(self, device: str) -> list[tuple[str, int, list[float]]]:
+        """(session, seq, output) of every result of one device, by session and seq."""
+        with self._transaction() as cursor:
+            cursor.execute(self._sql("SELECT session, seq, output FROM results WHERE device = ? ORDER BY session, seq"),
+                           (device,))
+            return [(row[0], int(row[1]), json.loads(row[2])) for row in cursor.fetchall()]
+
     def hard_examples(self) -> list[HardExample]:
         """Escalated results where the teacher disagreed with the tiny model, oldest first."""
         with self._transaction() as cursor:

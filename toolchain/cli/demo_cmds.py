@@ -17,8 +17,10 @@ from toolchain.demo import DEFAULT_BOARD, STEPS
               type=click.Path(file_okay=False), help="Where models, firmware and the fleet database go.")
 @click.option("--epochs", type=click.IntRange(1), help="Training epochs (default: the demo's setting).")
 @click.option("--serve", is_flag=True, help="Keep the aggregator and its dashboard running until Ctrl-C.")
+@click.option("--split", is_flag=True, help="Split computing: the device runs the student's head, the aggregator "
+                                          "its tail (cut where the sweep finds the fastest split).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
-def demo_command(board: str, out_dir: str, epochs: int | None, serve: bool, as_json: bool) -> None:
+def demo_command(board: str, out_dir: str, epochs: int | None, serve: bool, split: bool, as_json: bool) -> None:
     """Distill, quantize, generate, build, emulate, HIL-check and aggregate: the whole loop, offline."""
     from toolchain.demo import run_demo
 
@@ -38,7 +40,7 @@ def demo_command(board: str, out_dir: str, epochs: int | None, serve: bool, as_j
         except KeyboardInterrupt:
             pass
 
-    report = run_demo(out_dir, board, epochs, say, wait_for_ctrl_c if serve else None)
+    report = run_demo(out_dir, board, epochs, say, wait_for_ctrl_c if serve else None, split=split)
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2))
         return
@@ -62,6 +64,9 @@ def _print_report(r) -> None:
         ("teacher agrees with the device", "-" if r.teacher_agreement is None else f"{r.teacher_agreement:.1%}"),
         ("hard examples for the next round", f"{r.hard_examples} -> {r.hard_examples_path}"),
         ("board / emulator", f"{r.board} / {r.emulator}"),
+        *([("split: device runs operators", f"0..{r.split_after}, sends {r.split_payload_bytes:,} B per inference"),
+           ("split: stored outputs equal to the whole model", f"{r.split_exact_rate:.1%}")]
+          if r.split_after is not None else []),
         ("time", f"{r.seconds:.0f} s"),
     ]
     for name, value in rows:

@@ -32,6 +32,9 @@ def check_tensorflow() -> None:
 def require_tensorflow():
     """Import TensorFlow quietly; raise a one-line install hint without it."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # TF turns its oneDNN kernels on only for some CPUs; without them (e.g. AVX2-only x86) the Eigen
+    # depthwise kernel refuses the unequal strides ((2, 1)) of signal students such as the demo's ds-cnn.
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
     try:
         with quiet_native_output():  # absl and oneDNN banners go straight to fd 2 on import
             import tensorflow as tf
