@@ -716,6 +716,31 @@ def svdf(rng, dtype: str) -> Graph:
     return b.graph((x,), (y,))
 
 
+def unidirectional_sequence_lstm(rng, dtype: str) -> Graph:
+    """float32 only (TFLM's general LSTM); batch- or time-major, cell clipping sometimes; hidden and
+    cell state are variable tensors carried from sample to sample."""
+    batches, steps, input_size, units = (int(rng.integers(1, 3)), int(rng.integers(1, 5)),
+                                         int(rng.integers(1, 6)), int(rng.integers(1, 6)))
+    time_major = bool(rng.random() < 0.3)
+    b = GraphBuilder()
+    x = b.tensor((steps, batches, input_size) if time_major else (batches, steps, input_size), FLOAT32)
+
+    def const(shape):
+        return b.tensor(shape, FLOAT32, data=rng.uniform(-1, 1, shape).astype(np.float32))
+
+    weights = [const((units, input_size)) for _ in range(4)]
+    recurrent = [const((units, units)) for _ in range(4)]
+    biases = [const((units,)) for _ in range(4)]
+    hidden, cell = b.tensor((batches, units), FLOAT32), b.tensor((batches, units), FLOAT32)
+    b.tensors[hidden].is_variable = b.tensors[cell].is_variable = True
+    y = b.tensor((steps, batches, units) if time_major else (batches, steps, units), FLOAT32)
+    inputs = [x, *weights, *recurrent, -1, -1, -1, *biases, -1, -1, hidden, cell, -1, -1, -1, -1]
+    b.op("UNIDIRECTIONAL_SEQUENCE_LSTM", inputs, (y,), {
+        "fused_activation_function": "TANH", "cell_clip": float(rng.choice([0.0, 0.0, 0.8, 3.0])), "proj_clip": 0.0,
+        "time_major": time_major, "asymmetric_quantize_inputs": False})
+    return b.graph((x,), (y,))
+
+
 # ---------------------------------------------------------------- quantization
 
 def quantize(rng, dtype: str) -> Graph:
@@ -927,6 +952,7 @@ SHAPE_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {
 # Products of two operands beyond convolution: quantized in int8 and int16 (16x8), and float32.
 PRODUCT_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {
     "BATCH_MATMUL": batch_matmul, "TRANSPOSE_CONV": transpose_conv, "SVDF": svdf,
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": unidirectional_sequence_lstm,
 }
 # (operator, dtype) pairs TFLM runs: DEQUANTIZE always reads int8; QUANTIZE reads either.
 CASES = [(op, dtype) for op in MODEL_MAKERS for dtype in (INT8, FLOAT32) if not (op == "DEQUANTIZE" and dtype == FLOAT32)]

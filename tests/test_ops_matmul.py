@@ -1,7 +1,8 @@
-"""BATCH_MATMUL, TRANSPOSE_CONV and SVDF in int8, int16 (16x8 / 16x16) and float32: seeded random
+"""BATCH_MATMUL, TRANSPOSE_CONV, SVDF (int8, int16 (16x8 / 16x16), float32) and float32
+UNIDIRECTIONAL_SEQUENCE_LSTM: seeded random
 single-operator models (broadcast batch dims, adj_x/adj_y, constant right operands; strides,
 SAME/VALID, per-channel and per-tensor weights, int32/int64/int16/no bias, fused activations; SVDF's
-variable state carried from sample to sample, as TFLM keeps it between invocations),
+and the LSTM's variable states carried from sample to sample, as TFLM keeps them between invocations),
 every output byte equal to TFLM's, every build under ASan + UBSan. Samples 0 and 1 hold every input
 at its minimum and maximum, so accumulators reach their extremes and outputs saturate."""
 from __future__ import annotations
@@ -17,7 +18,8 @@ from toolchain.model.graph import Quantization
 MODELS = 10
 SAMPLES = 6
 TYPES = ("int8", "int16", "float32")
-OP_TYPES = {"BATCH_MATMUL": TYPES, "TRANSPOSE_CONV": TYPES, "SVDF": ("int8", "float32")}  # SVDF int8: int16 state
+OP_TYPES = {"BATCH_MATMUL": TYPES, "TRANSPOSE_CONV": TYPES, "SVDF": ("int8", "float32"),  # SVDF int8: int16 state
+            "UNIDIRECTIONAL_SEQUENCE_LSTM": ("float32",)}
 
 
 def _inputs(graph, rng) -> list[np.ndarray]:

@@ -1,6 +1,6 @@
 """Converter-made models (Keras -> TFLiteConverter: int8, float32, 16x8) through the element-moving,
 resize and product kernels: slicing, tf.split, stack/unstack, Permute, take, Resizing (nearest),
-UpSampling2D (bilinear), Conv2DTranspose and a matmul of two activations, with the options the real
+UpSampling2D (bilinear), Conv2DTranspose, a matmul of two activations and an unrolled LSTM, with the options the real
 converter writes; every output byte compared with TFLM."""
 from __future__ import annotations
 
@@ -52,6 +52,8 @@ def _models(keras):
         "upsample": single((5, 4, 3), upsample),
         "transpose_conv": single((4, 5, 3), transpose_conv),
         "attention_scores": single((6, 10), attention_scores),
+        # an unrolled LSTM: UNPACK over time, gate SPLITs, PACK of the sequence
+        "lstm_unrolled": single((5, 4), lambda x: layers.LSTM(6, return_sequences=True, unroll=True)(x)),
     }
 
 

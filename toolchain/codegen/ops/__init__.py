@@ -32,6 +32,7 @@ _MODULE_NAMES = (
     "batch_matmul",
     "transpose_conv",
     "svdf",
+    "lstm",
     "softmax",
     "sub",
     "maximum_minimum",
