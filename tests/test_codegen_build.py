@@ -96,28 +96,28 @@ def test_header_api(generated):
 
 
 def _unsupported_graph() -> Graph:
-    """int8 input -> SQUARED_DIFFERENCE (no kernel) -> FULLY_CONNECTED (supported)."""
+    """int8 input -> FLOOR_MOD (no kernel) -> FULLY_CONNECTED (supported)."""
     q = Quantization(scale=(0.05,), zero_point=(3,))
     tensors = [Tensor(0, "x", (1, 4), "int8", q), Tensor(1, "d", (1, 4), "int8", q),
                Tensor(2, "w", (2, 4), "int8", Quantization((0.01,), (0,)), data=np.ones((2, 4), np.int8)),
                Tensor(3, "y", (1, 2), "int8", q)]
-    ops = [Operator(0, "SQUARED_DIFFERENCE", (0, 0), (1,)),
+    ops = [Operator(0, "FLOOR_MOD", (0, 0), (1,)),
            Operator(1, "FULLY_CONNECTED", (1, 2, -1), (3,), {"fused_activation_function": "NONE"})]
     return Graph(tensors=tensors, operators=ops, inputs=(0,), outputs=(3,), name="unsupported")
 
 
 def test_unsupported_operator_reported_before_any_file(tmp_path):
     graph = _unsupported_graph()
-    assert unsupported_ops(graph) == [{"index": 0, "op": "SQUARED_DIFFERENCE", "types": "int8,int8->int8",
+    assert unsupported_ops(graph) == [{"index": 0, "op": "FLOOR_MOD", "types": "int8,int8->int8",
                                        "reason": "no kernel for these types"}]
-    with pytest.raises(UnsupportedError, match="operator 0 SQUARED_DIFFERENCE"):
+    with pytest.raises(UnsupportedError, match="operator 0 FLOOR_MOD"):
         generate_c(graph)
     model = tmp_path / "unsupported.tflite"
     write_model(graph, model)
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["codegen", str(model), "-o", str(out)])
     assert result.exit_code == 2
-    assert "SQUARED_DIFFERENCE" in result.output and "int8,int8->int8" in result.output
+    assert "FLOOR_MOD" in result.output and "int8,int8->int8" in result.output
     assert not out.exists()
 
 
