@@ -823,6 +823,25 @@ def squared_difference(rng, dtype: str) -> Graph:
     return _binary("SQUARED_DIFFERENCE", rng, dtype)  # ranks up to 4: TFLM's broadcast limit
 
 
+def div(rng, dtype: str) -> Graph:
+    """The divisor a constant (as converted models have it) that never sits on its zero point
+    (TFLM leaves division by zero undefined)."""
+    a_shape, b_shape, out_shape = _broadcast_shapes(rng)
+    b = GraphBuilder()
+    x1 = act_tensor(b, rng, a_shape, dtype)
+    quant = qparams(rng) if dtype == INT8 else None
+    if dtype == INT8:
+        data = rng.integers(-128, 128, size=b_shape)
+        data[data == quant.zero_point[0]] += 1 if quant.zero_point[0] < 127 else -1
+    else:
+        data = rng.uniform(0.2, 3, size=b_shape) * rng.choice([-1, 1], size=b_shape)
+    x2 = b.tensor(b_shape, dtype, quant, data=data)
+    out_q = qparams(rng, 0.01, 0.5) if dtype == INT8 else None
+    y = act_tensor(b, rng, out_shape, dtype, out_q)
+    b.op("DIV", (x1, x2), (y,), {"fused_activation_function": _activation(rng)})
+    return b.graph((x1,), (y,))
+
+
 def prelu(rng, dtype: str) -> Graph:
     """alpha broadcast against the input (Keras shares it over all but the channel axis), a
     constant half of the time (as converted models have it)."""
@@ -920,6 +939,7 @@ MATH_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {
     "LOGISTIC": _table_activation_int16("LOGISTIC"), "TANH": _table_activation_int16("TANH"),
     "REDUCE_MAX": reduce_max, "REDUCE_MIN": reduce_min, "SUM": sum_, "LOG_SOFTMAX": log_softmax,
     "ARG_MAX": _arg_min_max("ARG_MAX"), "ARG_MIN": _arg_min_max("ARG_MIN"), "SQUARED_DIFFERENCE": squared_difference,
+    "DIV": div,
 }
 # (operator, dtype) pairs TFLM runs, as its kernels accept them.
 MATH_CASES = [(op, dtype) for op, dtypes in (
@@ -929,7 +949,7 @@ MATH_CASES = [(op, dtype) for op, dtypes in (
     ("EXP", (FLOAT32,)), ("LOG", (FLOAT32,)), ("FLOOR", (FLOAT32,)), ("LOGISTIC", (INT16,)), ("TANH", (INT16,)),
     ("REDUCE_MAX", (INT8, FLOAT32)), ("REDUCE_MIN", (INT8, FLOAT32)), ("SUM", (INT8, INT16, FLOAT32)),
     ("LOG_SOFTMAX", (INT8, FLOAT32)), ("ARG_MAX", (INT8, FLOAT32)), ("ARG_MIN", (INT8, FLOAT32)),
-    ("SQUARED_DIFFERENCE", (INT8, INT16, FLOAT32, "int32")))
+    ("SQUARED_DIFFERENCE", (INT8, INT16, FLOAT32, "int32")), ("DIV", (INT8, FLOAT32)))
     for dtype in dtypes]
 
 

@@ -245,11 +245,35 @@ def _squared_difference_cases():
     return cases
 
 
+def _div_cases():
+    """Every int8 dividend against every non-zero int8 divisor (a 256 x 255 broadcast), scale
+    ratios from 1/1000 to 1000 (TFLM's final shift goes past 31 bits at the small end), fused
+    activations; float division by zero, inf/inf and NaN."""
+    cases = []
+    for s1, s2, so, z1, z2, zo, act in ((0.05, 0.05, 0.05, 0, 0, 0, "NONE"), (0.02, 0.1, 0.01, -128, 17, 5, "RELU"),
+                                        (0.5, 0.01, 0.9, 127, -128, -128, "NONE"), (0.001, 1.0, 1.0, 3, -3, 0, "RELU6"),
+                                        (0.3, 0.003, 0.08, -20, 100, 30, "RELU_N1_TO_1")):
+        divisors = np.array([v for v in range(-128, 128) if v != z2], dtype=np.int8).reshape(1, 255)
+        b = GraphBuilder()
+        x1 = b.tensor((256, 1), "int8", _q(s1, z1))
+        x2 = b.tensor((1, 255), "int8", _q(s2, z2), data=divisors)
+        y = b.tensor((256, 255), "int8", _q(so, zo))
+        b.op("DIV", (x1, x2), (y,), {"fused_activation_function": act})
+        cases.append((f"DIV-int8/{s1}/{s2}->{so}/{act}", b.graph((x1,), (y,)), [ALL_INT8.reshape(1, 256, 1)]))
+    b = GraphBuilder()
+    n = FLOAT_SPECIALS.size
+    x1, x2 = b.tensor((n, 1), "float32"), b.tensor((1, n), "float32")
+    y = b.tensor((n, n), "float32")
+    b.op("DIV", (x1, x2), (y,), {"fused_activation_function": "NONE"})
+    cases.append(("DIV/float-specials", b.graph((x1, x2), (y,)), [FLOAT_SPECIALS.reshape(1, n, 1), FLOAT_SPECIALS.reshape(1, 1, n)]))
+    return cases
+
+
 # group -> (cases, models per build: 65536-value int16 models fill TFLM's 1 MiB test arena fast)
 EDGE_GROUPS = {"int16_tables": (_int16_table_cases, 4), "int8_tables": (_int8_table_cases, 12),
                "float": (_float_cases, 12), "int16_binary": (_int16_binary_cases, 2), "reduce": (_reduce_cases, 12),
                "log_softmax": (_log_softmax_cases, 12), "arg": (_arg_cases, 12),
-               "squared_difference": (_squared_difference_cases, 3)}
+               "squared_difference": (_squared_difference_cases, 3), "div": (_div_cases, 6)}
 
 
 @pytest.mark.parametrize("group", sorted(EDGE_GROUPS))

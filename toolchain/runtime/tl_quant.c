@@ -74,7 +74,7 @@ int32_t tl_one_over_one_plus_x_for_x_in_0_1(int32_t a) {
   return tl_saturating_rounding_mul_by_pot(x, 1);
 }
 
-static int32_t count_leading_zeros(uint32_t x) {
+int32_t tl_count_leading_zeros(uint32_t x) {
   int32_t n = 0;
   if (x == 0) return 32;
   while (!(x & 0x80000000u)) {
@@ -85,7 +85,7 @@ static int32_t count_leading_zeros(uint32_t x) {
 }
 
 int32_t tl_reciprocal(int32_t x, int32_t integer_bits, int32_t *bits_over_unit) {
-  const int32_t headroom_plus_one = count_leading_zeros((uint32_t)x);
+  const int32_t headroom_plus_one = tl_count_leading_zeros((uint32_t)x);
   const int32_t shifted_minus_one = (int32_t)(((uint32_t)x << headroom_plus_one) - ((uint32_t)1 << 31));
   *bits_over_unit = integer_bits - headroom_plus_one;
   return tl_one_over_one_plus_x_for_x_in_0_1(shifted_minus_one);

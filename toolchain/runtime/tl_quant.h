@@ -74,6 +74,9 @@ int32_t tl_exp_on_negative_values(int32_t x, int32_t integer_bits);
 /* 1 / (1 + x) for x in [0, 1), both Q0.31. */
 int32_t tl_one_over_one_plus_x_for_x_in_0_1(int32_t x);
 
+/* Leading zero bits of x (32 for 0). */
+int32_t tl_count_leading_zeros(uint32_t x);
+
 /* Reciprocal of a positive fixed-point value with `integer_bits` integer bits: returns a Q0.31
    scale and sets *bits_over_unit so that 1/x = scale * 2^-bits_over_unit. */
 int32_t tl_reciprocal(int32_t x, int32_t integer_bits, int32_t *bits_over_unit);

@@ -43,6 +43,7 @@ _MODULE_NAMES = (
     "log_softmax",
     "arg_min_max",
     "squared_difference",
+    "div",
 )
 
 OP_MODULES = tuple(import_module(f"{__name__}.{name}") for name in _MODULE_NAMES)

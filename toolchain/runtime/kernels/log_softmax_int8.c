@@ -19,16 +19,6 @@ static int32_t saturate_i64(int64_t x) {
   return x > INT32_MAX ? INT32_MAX : (x < INT32_MIN ? INT32_MIN : (int32_t)x);
 }
 
-static int32_t leading_zeros(uint32_t x) {
-  int32_t n = 0;
-  if (x == 0) return 32;
-  while (!(x & 0x80000000u)) {
-    x <<= 1;
-    ++n;
-  }
-  return n;
-}
-
 static int32_t rounding_half_sum(int32_t a, int32_t b) {
   const int64_t sum = (int64_t)a + b;
   return (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
@@ -39,14 +29,14 @@ static int32_t rounding_half_sum(int32_t a, int32_t b) {
 static int32_t log_of_sum_q12(int32_t z_a) {
   const int32_t input_integer_bits = 12, accum_integer_bits = 6;
   const int32_t shifted_quarter = tl_rounding_divide_by_pot(ONE_QUARTER, accum_integer_bits);
-  const int32_t z_a_headroom_plus_1 = leading_zeros((uint32_t)z_a);
+  const int32_t z_a_headroom_plus_1 = tl_count_leading_zeros((uint32_t)z_a);
   const int32_t r_a_tmp = tl_saturating_rounding_mul_by_pot(z_a, z_a_headroom_plus_1 - 1);
   const int32_t r_a = tl_saturating_rounding_mul_by_pot(tl_sat_rounding_doubling_high_mul(r_a_tmp, SQRT_HALF), 1);
   const int32_t z_a_pow_2_adj = saturate_i64(
       (int64_t)tl_saturating_rounding_mul_by_pot(input_integer_bits - z_a_headroom_plus_1, 31 - accum_integer_bits) +
       shifted_quarter);
   const int32_t z_b = tl_sat_rounding_doubling_high_mul(z_a, SQRT_HALF);
-  const int32_t z_b_headroom = leading_zeros((uint32_t)z_b) - 1;
+  const int32_t z_b_headroom = tl_count_leading_zeros((uint32_t)z_b) - 1;
   const int32_t r_b = tl_saturating_rounding_mul_by_pot(z_a, z_b_headroom);
   const int32_t z_b_pow_2_adj = saturate_i64(
       (int64_t)tl_saturating_rounding_mul_by_pot(input_integer_bits - z_b_headroom, 31 - accum_integer_bits) -
