@@ -283,3 +283,32 @@ def test_edge_cases_match_tflm(group):
     outcomes = compare_merged(cases, per_build)
     assert len(outcomes) == len(cases)
     assert_all_exact(outcomes)
+
+
+def test_float_island_in_an_int8_model_matches_tflm():
+    """What the converter leaves in an otherwise int8 model: DEQUANTIZE -> float32 ELU, MAXIMUM and
+    MINIMUM with constants, NEG, SUB -> QUANTIZE, between int8 operators, planned in one arena."""
+    rng = np.random.default_rng(31)
+    b = GraphBuilder()
+    x = b.tensor((1, 6, 6, 4), "int8", _q(0.05, -3))
+    h = b.tensor((1, 6, 6, 4), "int8", _q(0.04, 10))
+    b.op("ELU", (x,), (h,))
+    f = b.tensor((1, 6, 6, 4), "float32")
+    b.op("DEQUANTIZE", (h,), (f,))
+    floats = [b.tensor((1, 6, 6, 4), "float32") for _ in range(5)]
+    b.op("ELU", (f,), (floats[0],))
+    low = b.tensor((4,), "float32", data=rng.uniform(-1, 0, 4).astype(np.float32))
+    high = b.tensor((1, 1, 1, 4), "float32", data=rng.uniform(0.5, 3, 4).astype(np.float32))
+    b.op("MAXIMUM", (floats[0], low), (floats[1],))
+    b.op("MINIMUM", (floats[1], high), (floats[2],))
+    b.op("NEG", (floats[2],), (floats[3],))
+    b.op("SUB", (floats[3], f), (floats[4],), {"fused_activation_function": "NONE"})
+    q = b.tensor((1, 6, 6, 4), "int8", _q(0.03, 2))
+    b.op("QUANTIZE", (floats[4],), (q,))
+    y = b.tensor((1, 6, 6, 4), "int8", _q(0.03, 2))
+    b.op("MAXIMUM", (q, h), (y,))
+    graph = b.graph((x,), (y,))
+    inputs = [rng.integers(-128, 128, size=(8, 1, 6, 6, 4)).astype(np.int8)]
+    outcome = compare_merged([("island", graph, inputs)])[0]
+    assert outcome.mismatch() is None, outcome.mismatch()
+    assert len(np.unique(outcome.want[0])) > 20
