@@ -75,6 +75,21 @@ def _int16_table_cases():
     return cases
 
 
+def _dequantize_uint8_cases():
+    """Every uint8 value (older converters' asymmetric inputs) at extreme zero points and scales."""
+    every = np.arange(256, dtype=np.uint8).reshape(1, 256)
+    return [(f"DEQUANTIZE-uint8/{scale}/zp{zp}", _dequantize("uint8", _q(scale, zp)), [every])
+            for scale in (1e-3, 0.0235, 0.5, 3.0) for zp in (0, 128, 255)]
+
+
+def _dequantize(dtype: str, quant):
+    b = GraphBuilder()
+    x = b.tensor((256,), dtype, quant)
+    y = b.tensor((256,), "float32")
+    b.op("DEQUANTIZE", (x,), (y,))
+    return b.graph((x,), (y,))
+
+
 def _int8_table_cases():
     """Every int8 input through the table-built operators, scale ratios far from one, extreme
     zero points."""
@@ -273,7 +288,8 @@ def _div_cases():
 EDGE_GROUPS = {"int16_tables": (_int16_table_cases, 4), "int8_tables": (_int8_table_cases, 12),
                "float": (_float_cases, 12), "int16_binary": (_int16_binary_cases, 2), "reduce": (_reduce_cases, 12),
                "log_softmax": (_log_softmax_cases, 12), "arg": (_arg_cases, 12),
-               "squared_difference": (_squared_difference_cases, 3), "div": (_div_cases, 6)}
+               "squared_difference": (_squared_difference_cases, 3), "div": (_div_cases, 6),
+               "dequantize_uint8": (_dequantize_uint8_cases, 12)}
 
 
 @pytest.mark.parametrize("group", sorted(EDGE_GROUPS))

@@ -1,4 +1,4 @@
-"""QUANTIZE (float32 -> int8/int16, requantization between int8/int16) and DEQUANTIZE (-> float32)."""
+"""QUANTIZE (float32 -> int8/int16, requantization between int8/int16) and DEQUANTIZE (int8, int16, uint8 -> float32)."""
 from __future__ import annotations
 
 from toolchain.codegen.kernel_table import Float32, Kernel, KernelCall
@@ -65,4 +65,5 @@ KERNELS = [
     _row("QUANTIZE", "int16", "int16", "requantize", build_requantize),
     _row("DEQUANTIZE", "int8", "float32", "dequantize", build_dequantize),
     _row("DEQUANTIZE", "int16", "float32", "dequantize", build_dequantize),
+    _row("DEQUANTIZE", "uint8", "float32", "dequantize", build_dequantize),
 ]

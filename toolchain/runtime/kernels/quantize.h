@@ -42,8 +42,10 @@ typedef struct {
 
 typedef tl_dequantize_params tl_dequantize_int8_f32_params;
 typedef tl_dequantize_params tl_dequantize_int16_f32_params;
+typedef tl_dequantize_params tl_dequantize_uint8_f32_params;
 void tl_dequantize_int8_f32(const tl_dequantize_int8_f32_params *p, const int8_t *input, float *output);
 void tl_dequantize_int16_f32(const tl_dequantize_int16_f32_params *p, const int16_t *input, float *output);
+void tl_dequantize_uint8_f32(const tl_dequantize_uint8_f32_params *p, const uint8_t *input, float *output);
 
 /* round(x / scale) as an int32, the way TFLM's host build converts: a quotient outside the int32
    range (or NaN) becomes INT32_MIN, which the caller's clamp then turns into the type's minimum.
