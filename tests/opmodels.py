@@ -929,6 +929,16 @@ def _arg_min_max(name: str):
     return make
 
 
+def l2_normalization(rng, dtype: str) -> Graph:
+    """Ranks up to 4 (TFLM's limit); int8 output 1/128 with zero point 0 (TFLM requires it)."""
+    shape = _random_shape(rng, 1, 4, 6)
+    b = GraphBuilder()
+    x = act_tensor(b, rng, shape, dtype)
+    y = act_tensor(b, rng, shape, dtype, Quantization(scale=(1 / 128,), zero_point=(0,)))
+    b.op("L2_NORMALIZATION", (x,), (y,))
+    return b.graph((x,), (y,))
+
+
 def _float_unary(name: str):
     return lambda rng, dtype: _unary(name, rng, dtype)
 
@@ -939,7 +949,7 @@ MATH_MAKERS: dict[str, Callable[[np.random.Generator, str], Graph]] = {
     "LOGISTIC": _table_activation_int16("LOGISTIC"), "TANH": _table_activation_int16("TANH"),
     "REDUCE_MAX": reduce_max, "REDUCE_MIN": reduce_min, "SUM": sum_, "LOG_SOFTMAX": log_softmax,
     "ARG_MAX": _arg_min_max("ARG_MAX"), "ARG_MIN": _arg_min_max("ARG_MIN"), "SQUARED_DIFFERENCE": squared_difference,
-    "DIV": div,
+    "DIV": div, "L2_NORMALIZATION": l2_normalization,
 }
 # (operator, dtype) pairs TFLM runs, as its kernels accept them.
 MATH_CASES = [(op, dtype) for op, dtypes in (
@@ -949,7 +959,8 @@ MATH_CASES = [(op, dtype) for op, dtypes in (
     ("EXP", (FLOAT32,)), ("LOG", (FLOAT32,)), ("FLOOR", (FLOAT32,)), ("LOGISTIC", (INT16,)), ("TANH", (INT16,)),
     ("REDUCE_MAX", (INT8, FLOAT32)), ("REDUCE_MIN", (INT8, FLOAT32)), ("SUM", (INT8, INT16, FLOAT32)),
     ("LOG_SOFTMAX", (INT8, FLOAT32)), ("ARG_MAX", (INT8, FLOAT32)), ("ARG_MIN", (INT8, FLOAT32)),
-    ("SQUARED_DIFFERENCE", (INT8, INT16, FLOAT32, "int32")), ("DIV", (INT8, FLOAT32)))
+    ("SQUARED_DIFFERENCE", (INT8, INT16, FLOAT32, "int32")), ("DIV", (INT8, FLOAT32)),
+    ("L2_NORMALIZATION", (INT8, FLOAT32)))
     for dtype in dtypes]
 
 

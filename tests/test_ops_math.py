@@ -75,6 +75,32 @@ def _int16_table_cases():
     return cases
 
 
+def _l2_normalization_cases():
+    """Rows all at the zero point (a zero sum), single values, and rows long enough (10000 values
+    at the extremes) for TFLM's normalisation loop to divide the sum by 4; float zero rows (the
+    1e-6 floor), inf and NaN."""
+    rng = np.random.default_rng(37)
+    cases = []
+    for zp in (-128, 0, 127):
+        for depth in (1, 3, 50, 10000):
+            inputs = rng.integers(-128, 128, size=(4, 2, depth)).astype(np.int8)
+            inputs[0] = zp
+            inputs[1] = -128 if zp > 0 else 127
+            inputs[2, :, 1:] = zp
+            b = GraphBuilder()
+            x = b.tensor((2, depth), "int8", _q(0.05, zp))
+            y = b.tensor((2, depth), "int8", _q(1 / 128, 0))
+            b.op("L2_NORMALIZATION", (x,), (y,))
+            cases.append((f"L2_NORMALIZATION/zp{zp}/depth{depth}", b.graph((x,), (y,)), [inputs]))
+    rows = np.array([[[0.0, 0.0, 0.0], [1e-7, 0.0, -1e-7], [np.inf, 1.0, 0.0], [np.nan, 1.0, 2.0], [3e20, 4e20, 0.0]]],
+                    dtype=np.float32)
+    b = GraphBuilder()
+    x, y = b.tensor((5, 3), "float32"), b.tensor((5, 3), "float32")
+    b.op("L2_NORMALIZATION", (x,), (y,))
+    cases.append(("L2_NORMALIZATION/float-specials", b.graph((x,), (y,)), [rows]))
+    return cases
+
+
 def _dequantize_uint8_cases():
     """Every uint8 value (older converters' asymmetric inputs) at extreme zero points and scales."""
     every = np.arange(256, dtype=np.uint8).reshape(1, 256)
@@ -289,7 +315,7 @@ EDGE_GROUPS = {"int16_tables": (_int16_table_cases, 4), "int8_tables": (_int8_ta
                "float": (_float_cases, 12), "int16_binary": (_int16_binary_cases, 2), "reduce": (_reduce_cases, 12),
                "log_softmax": (_log_softmax_cases, 12), "arg": (_arg_cases, 12),
                "squared_difference": (_squared_difference_cases, 3), "div": (_div_cases, 6),
-               "dequantize_uint8": (_dequantize_uint8_cases, 12)}
+               "dequantize_uint8": (_dequantize_uint8_cases, 12), "l2_normalization": (_l2_normalization_cases, 7)}
 
 
 @pytest.mark.parametrize("group", sorted(EDGE_GROUPS))

@@ -44,6 +44,7 @@ _MODULE_NAMES = (
     "arg_min_max",
     "squared_difference",
     "div",
+    "l2_normalization",
 )
 
 OP_MODULES = tuple(import_module(f"{__name__}.{name}") for name in _MODULE_NAMES)
