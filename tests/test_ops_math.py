@@ -101,6 +101,14 @@ def _l2_normalization_cases():
     return cases
 
 
+def _rsqrt_int16_cases():
+    """Every non-negative int16 input (TFLM stops on negative ones) at input/output scale pairs
+    from saturating to fine."""
+    every = np.arange(0, 32768, dtype=np.int16).reshape(1, 32768)
+    return [(f"RSQRT-int16/{si}->{so}", _unary("RSQRT", "int16", _q(si), _q(so), 32768), [every])
+            for si, so in ((1e-3, 1e-3), (1e-4, 3e-3), (5e-3, 2e-4), (3e-5, 0.05))]
+
+
 def _dequantize_uint8_cases():
     """Every uint8 value (older converters' asymmetric inputs) at extreme zero points and scales."""
     every = np.arange(256, dtype=np.uint8).reshape(1, 256)
@@ -315,7 +323,8 @@ EDGE_GROUPS = {"int16_tables": (_int16_table_cases, 4), "int8_tables": (_int8_ta
                "float": (_float_cases, 12), "int16_binary": (_int16_binary_cases, 2), "reduce": (_reduce_cases, 12),
                "log_softmax": (_log_softmax_cases, 12), "arg": (_arg_cases, 12),
                "squared_difference": (_squared_difference_cases, 3), "div": (_div_cases, 6),
-               "dequantize_uint8": (_dequantize_uint8_cases, 12), "l2_normalization": (_l2_normalization_cases, 7)}
+               "dequantize_uint8": (_dequantize_uint8_cases, 12), "l2_normalization": (_l2_normalization_cases, 7),
+               "rsqrt_int16": (_rsqrt_int16_cases, 4)}
 
 
 @pytest.mark.parametrize("group", sorted(EDGE_GROUPS))

@@ -90,3 +90,37 @@ int32_t tl_reciprocal(int32_t x, int32_t integer_bits, int32_t *bits_over_unit) 
   *bits_over_unit = integer_bits - headroom_plus_one;
   return tl_one_over_one_plus_x_for_x_in_0_1(shifted_minus_one);
 }
+
+void tl_inverse_sqrt_multiplier(int32_t x, int32_t *multiplier, int32_t *shift) {
+  const int32_t half_three = (1 << 28) + (1 << 27);
+  int32_t exponent = 11, pairs, half_input, root, i;
+  if (x <= 1) { /* 1, and the empty row's 0, as TFLM: the largest multiplier */
+    *multiplier = INT32_MAX;
+    *shift = 0;
+    return;
+  }
+  while (x >= (1 << 29)) {
+    x /= 4;
+    ++exponent;
+  }
+  pairs = (tl_count_leading_zeros((uint32_t)x) - 1) / 2 - 1;
+  exponent -= pairs;
+  x <<= 2 * pairs;
+  half_input = tl_saturating_rounding_mul_by_pot(x >> 1, -1);
+  root = 1 << 28;
+  for (i = 0; i < 5; ++i) {
+    const int32_t cube = tl_saturating_rounding_mul_by_pot(
+        tl_sat_rounding_doubling_high_mul(tl_sat_rounding_doubling_high_mul(root, root), root), 6);
+    root = tl_saturating_rounding_mul_by_pot(
+        (int32_t)((uint32_t)tl_sat_rounding_doubling_high_mul(half_three, root) -
+                  (uint32_t)tl_sat_rounding_doubling_high_mul(half_input, cube)),
+        3);
+  }
+  root = tl_sat_rounding_doubling_high_mul(root, 1518500250); /* sqrt(2)/2 */
+  if (exponent < 0) {
+    root = tl_shift_left(root, -exponent);
+    exponent = 0;
+  }
+  *multiplier = root;
+  *shift = -exponent;
+}

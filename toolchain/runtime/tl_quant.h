@@ -74,6 +74,11 @@ int32_t tl_exp_on_negative_values(int32_t x, int32_t integer_bits);
 /* 1 / (1 + x) for x in [0, 1), both Q0.31. */
 int32_t tl_one_over_one_plus_x_for_x_in_0_1(int32_t x);
 
+/* 1/sqrt(x) for an integer x >= 0 as a Q0.31 multiplier and a (left) shift: TFLM's
+   GetInvSqrtQuantizedMultiplierExp (x normalised by bit pairs into [2^27, 2^29), five
+   Newton-Raphson steps in Q3.28 from 1, times sqrt(2)/2); x <= 1 gives INT32_MAX, 0. */
+void tl_inverse_sqrt_multiplier(int32_t x, int32_t *multiplier, int32_t *shift);
+
 /* Leading zero bits of x (32 for 0). */
 int32_t tl_count_leading_zeros(uint32_t x);
 

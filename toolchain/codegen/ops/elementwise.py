@@ -1,5 +1,5 @@
 """Elementwise math, as TFLM's elementwise kernels: ABS (int8 table, int16 rescale, float32),
-RSQRT (int8 table of TFLM's fixed-point inverse square root, float32), and float32 NEG, SQRT, EXP,
+RSQRT (int8 table of TFLM's fixed-point inverse square root, int16 computed per value, float32), and float32 NEG, SQRT, EXP,
 LOG, FLOOR (TFLM runs those in float32 only)."""
 from __future__ import annotations
 
@@ -71,10 +71,22 @@ def inverse_sqrt_multiplier(x: int) -> tuple[int, int]:
     return root, -shift
 
 
-def build_rsqrt_int8(graph: Graph, op: Operator) -> KernelCall:
+def _rsqrt_multiplier(graph: Graph, op: Operator) -> tuple[int, int]:
     in_scale, out_scale = _scales(graph, op)
+    return quantize_multiplier(1.0 / (math.sqrt(in_scale) * out_scale))
+
+
+def build_rsqrt_int16(graph: Graph, op: Operator) -> KernelCall:
+    inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+    require_symmetric_int16(op, inp, out)
+    multiplier, shift = _rsqrt_multiplier(graph, op)
+    return KernelCall(params={"count": inp.num_elements, "multiplier": multiplier, "shift": shift},
+                      inputs=(op.inputs[0],), outputs=(op.outputs[0],))
+
+
+def build_rsqrt_int8(graph: Graph, op: Operator) -> KernelCall:
     in_zp, out_zp = zero_point_of(graph.tensors[op.inputs[0]]), zero_point_of(graph.tensors[op.outputs[0]])
-    multiplier, shift = quantize_multiplier(1.0 / (math.sqrt(in_scale) * out_scale))
+    multiplier, shift = _rsqrt_multiplier(graph, op)
 
     def value(q: int) -> int:
         """Inputs below the zero point stop TFLM's interpreter with an error; they get the same
@@ -105,5 +117,7 @@ KERNELS = [
     Kernel(op="ABS", types=("int16->int16",), function="tl_abs_int16", c_file="kernels/abs_int16.c",
            header="kernels/abs.h", build=build_abs_int16),
     lookup_row("RSQRT", build_rsqrt_int8),
+    Kernel(op="RSQRT", types=("int16->int16",), function="tl_rsqrt_int16", c_file="kernels/rsqrt_int16.c",
+           header="kernels/abs.h", build=build_rsqrt_int16),
     *(float_row(op) for op in ("ABS", "RSQRT", "NEG", "SQRT", "EXP", "LOG", "FLOOR")),
 ]
