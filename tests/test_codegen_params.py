@@ -62,4 +62,4 @@ def test_kernel_selection_falls_back_to_portable():
     assert signature(graph, op) == "int8->int8"
     assert select_kernel(graph, op, "cortex-m4") is select_kernel(graph, op, None)
     assert select_kernel(graph, op, None).function == "tl_softmax_int8"
-    assert select_kernel(graph, Operator(1, "SQUARED_DIFFERENCE", (0, 0), (1,)), None) is None
+    assert select_kernel(graph, Operator(1, "FLOOR_MOD", (0, 0), (1,)), None) is None
