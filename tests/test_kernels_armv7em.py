@@ -68,9 +68,12 @@ def test_the_proof_refuses_accumulators_that_could_overflow():
 def test_int8_convolutions_take_the_dsp_kernels(cpu, kws_model, resnet_model):
     kws = generate_c(read_model(kws_model), target=cpu)
     functions = [k.function for k in kws.kernels.values()]
-    assert functions[:9] == ["tl_conv_2d_int8_dsp", "tl_depthwise_conv_2d_int8_dsp"] * 4 + ["tl_conv_2d_int8_dsp"]
-    resnet = generate_c(read_model(resnet_model), target=cpu)
-    assert [k.function for k in resnet.kernels.values()].count("tl_conv_2d_int8_dsp") == 9
+    # kws: 125 output pixels per weight, so int16 weights (wide) on every convolution
+    assert functions[:9] == ["tl_conv_2d_int8_dsp_wide", "tl_depthwise_conv_2d_int8_dsp"] * 4 + ["tl_conv_2d_int8_dsp_wide"]
+    resnet = [k.function for k in generate_c(read_model(resnet_model), target=cpu).kernels.values()]
+    # ResNet-8: the 32x32 and 16x16 stages wide, the 8x8 stage (64 pixels, most of the weights) int8
+    assert resnet[:12] == ["tl_conv_2d_int8_dsp_wide"] * 3 + ["tl_add_int8_dsp"] + ["tl_conv_2d_int8_dsp_wide"] * 3 + \
+        ["tl_add_int8_dsp"] + ["tl_conv_2d_int8_dsp"] * 3 + ["tl_add_int8_dsp"]
     assert {k.c_file for k in kws.kernels.values() if k.cpu} == {
         "kernels/cortex-m4/conv_2d_int8_dsp.c", "kernels/cortex-m4/depthwise_conv_2d_int8_dsp.c"}
 
@@ -79,8 +82,8 @@ def test_a_one_channel_depthwise_runs_as_a_convolution(models_dir):
     graph = read_model(models_dir / "micro_speech_quantized.tflite")
     sources = generate_c(graph, target="cortex-m4")
     assert graph.operators[1].op == "DEPTHWISE_CONV_2D" and graph.tensors[graph.operators[1].inputs[0]].shape[-1] == 1
-    assert sources.kernels[1].function == "tl_conv_2d_int8_dsp"
-    assert "int8_t tl_op1_filter_pairs[640]" in sources.files["tl_weights.c"]  # 8 channels x 10x8 taps, int8
+    assert sources.kernels[1].function == "tl_conv_2d_int8_dsp_wide"
+    assert "int16_t tl_op1_filter_wide[640]" in sources.files["tl_weights.c"]  # 8 channels x 10x8 taps
 
 
 @pytest.mark.parametrize("model", SHARED_MODELS, ids=lambda p: p.stem)
@@ -101,11 +104,14 @@ def test_generated_dsp_c_compiles_warning_free(cpu, resnet_model, kws_model, tmp
 
 
 @pytest.mark.qemu
-def test_the_exact_fallback_is_bit_exact_on_the_emulated_m4(monkeypatch, kws_model):
+@pytest.mark.parametrize("wide", [True, False], ids=["int16-weights", "int8-weights"])
+def test_the_exact_fallback_is_bit_exact_on_the_emulated_m4(monkeypatch, kws_model, wide):
     """Where the proof fails, TFLM's double-rounding arithmetic runs inside the same DSP kernels."""
     monkeypatch.setattr(armv7em_dsp, "fast_requant_table", lambda *args: None)
+    if not wide:
+        monkeypatch.setattr(armv7em_dsp, "WIDE_MIN_PIXELS", 10**9)
     sources = generate_c(read_model(kws_model), target="cortex-m4")
-    assert [k.function for k in sources.kernels.values()][:2] == ["tl_conv_2d_int8_dsp_exact",
-                                                                  "tl_depthwise_conv_2d_int8_dsp_exact"]
+    conv = "tl_conv_2d_int8_dsp_wide_exact" if wide else "tl_conv_2d_int8_dsp_exact"
+    assert [k.function for k in sources.kernels.values()][:2] == [conv, "tl_depthwise_conv_2d_int8_dsp_exact"]
     report = check_on_target(kws_model, "qemu_mps2_an386", samples=6)
     assert report.ok and report.cpu_kernel_operators == list(range(9)), report.summary()

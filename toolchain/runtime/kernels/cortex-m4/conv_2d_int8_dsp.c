@@ -1,81 +1,72 @@
-/* CONV_2D int8 on the Armv7E-M DSP extension. Each output pixel's window is gathered once into an
-   int8 patch (padded taps read the input zero point, so the folded bias stays exact), widened to
-   int16 pairs with SXTB16 (taps 0,2 then 1,3 of every 4), and multiplied by two output channels for
-   two pixels at a time with SMLAD: the int8 filter words are widened the same way in the loop, so
-   the pairs line up and the weights stay int8 in flash. */
-#include <string.h>
-
+/* CONV_2D int8 on the Armv7E-M DSP extension. Each output pixel's window is widened once, row by
+   row, into int16 pairs with SXTB16 (taps 0,2 then 1,3 of every 4 bytes): every kernel row takes
+   row_words words (k_w * in_c bytes rounded up to whole words by the generator, whose weights are 0
+   there), padded taps read the input zero point (so the folded bias stays exact). The pairs of two
+   pixels are multiplied with SMLAD by two output channels (int8 weights, widened the same way in the
+   loop) or by four (int16 weights widened by the generator, for layers with many output pixels). */
 #include "conv_2d_dsp.h"
 #include "tl_dsp.h"
 
-/* First (inclusive) and last (exclusive) tap whose coordinate origin + tap * dilation lies in [0, size). */
-static void inside_taps(int32_t origin, int32_t dilation, int32_t taps, int32_t size, int32_t *first, int32_t *last) {
-  int32_t t = 0;
-  while (t < taps && origin + t * dilation < 0) ++t;
-  *first = t;
-  while (t < taps && origin + t * dilation < size) ++t;
-  *last = t;
+/* Widened words of pixel a (slot 0) or b (slot 1): per 4 bytes (t0,t2) at 4g + slot and (t1,t3) at
+   4g + 2 + slot, so one LDRD reads the same taps of both pixels. */
+static inline void widen_words(const int8_t *src, int32_t words, int32_t *dst) {
+  int32_t i;
+  for (i = 0; i < words; ++i, dst += 4) {
+    const uint32_t w = tl_load_u32(src + 4 * i); /* unaligned LDR: allowed on Armv7-M */
+    dst[0] = __sxtb16(w);
+    dst[2] = tl_sxtb16_ror8(w);
+  }
 }
 
-/* The window of one output pixel as k_h * k_w * in_c int8 values, padded taps read the zero point,
-   then zeros up to k_padded (zero weights meet them). One copy per kernel row when dil_w is 1. */
-static void gather_patch(const tl_conv_2d_int8_dsp_params *p, const int8_t *input, int32_t pixel, int8_t *patch) {
+static inline void fill_words(int32_t value, int32_t words, int32_t *dst) {
+  int32_t i;
+  for (i = 0; i < words; ++i, dst += 4) {
+    dst[0] = value;
+    dst[2] = value;
+  }
+}
+
+/* One output pixel's window into the pair slots `dst` (see widen_words). */
+static void widen_window(const tl_conv_2d_int8_dsp_params *p, const int8_t *input, int32_t pixel, int32_t *dst) {
   const tl_window w = p->win;
-  const int32_t per_image = w.out_h * w.out_w, row_bytes = w.k_w * w.in_c;
+  const int32_t per_image = w.out_h * w.out_w, row_words = p->row_words, row_bytes = w.k_w * w.in_c;
   const int32_t b = pixel / per_image, oy = pixel % per_image / w.out_w, ox = pixel % w.out_w;
   const int32_t y0 = oy * w.stride_h - w.pad_h, x0 = ox * w.stride_w - w.pad_w;
-  int32_t ky, kx, kx_first, kx_last;
-  int8_t *dst = patch;
-  inside_taps(x0, w.dil_w, w.k_w, w.in_w, &kx_first, &kx_last);
-  for (ky = 0; ky < w.k_h; ++ky, dst += row_bytes) {
+  const int32_t pad = p->pad_value, pad_pair = (int32_t)(((uint32_t)pad & 0xffffu) | ((uint32_t)pad << 16));
+  const int32_t whole_row = x0 >= 0 && x0 + (w.k_w - 1) * w.dil_w < w.in_w && (w.dil_w == 1 || w.k_w == 1);
+  const int8_t *const input_end = input + (size_t)w.batches * w.in_h * w.in_w * w.in_c;
+  int8_t row[4 * TL_CONV_2D_DSP_MAX_ROW_WORDS] __attribute__((aligned(4)));
+  int32_t ky, kx, i;
+  for (ky = 0; ky < w.k_h; ++ky, dst += 4 * row_words) {
     const int32_t iy = y0 + ky * w.dil_h;
-    const int8_t *row = input + (((size_t)b * w.in_h + iy) * w.in_w + x0) * w.in_c;
-    if (iy < 0 || iy >= w.in_h || kx_first >= kx_last) {
-      memset(dst, p->pad_value, (size_t)row_bytes);
-      continue;
-    }
-    if (kx_first > 0) memset(dst, p->pad_value, (size_t)(kx_first * w.in_c));
-    if (w.dil_w == 1) {
-      memcpy(dst + kx_first * w.in_c, row + kx_first * w.in_c, (size_t)((kx_last - kx_first) * w.in_c));
+    const int8_t *src = input + (((size_t)b * w.in_h + iy) * w.in_w + x0) * w.in_c;
+    if (iy < 0 || iy >= w.in_h) {
+      fill_words(pad_pair, row_words, dst);
+    } else if (whole_row && src + 4 * row_words <= input_end) {
+      /* the bytes past the row (up to 3, inside the input) meet zero weights */
+      widen_words(src, row_words, dst);
     } else {
-      for (kx = kx_first; kx < kx_last; ++kx) {
-        memcpy(dst + kx * w.in_c, row + kx * w.dil_w * w.in_c, (size_t)w.in_c);
+      /* a border row, or the input's last row whose last word would read past the input: bytes first */
+      for (kx = 0; kx < w.k_w; ++kx) {
+        const int32_t ix = x0 + kx * w.dil_w;
+        const int8_t *tap = src + kx * w.dil_w * w.in_c;
+        for (i = 0; i < w.in_c; ++i) row[kx * w.in_c + i] = (int8_t)(ix >= 0 && ix < w.in_w ? tap[i] : pad);
       }
+      for (i = row_bytes; i < 4 * row_words; ++i) row[i] = 0;
+      widen_words(row, row_words, dst);
     }
-    if (kx_last < w.k_w) memset(dst + kx_last * w.in_c, p->pad_value, (size_t)((w.k_w - kx_last) * w.in_c));
   }
-  if (dst - patch < p->k_padded) memset(dst, 0, (size_t)(p->k_padded - (dst - patch)));
+  fill_words(0, p->k_padded / 4 - w.k_h * row_words, dst);
 }
 
-/* int8 patch -> int16 pairs, per 4 taps (t0, t2) then (t1, t3), into every other pair of words
-   (pixel a's and pixel b's pairs alternate, so the micro-kernel walks one pointer). */
-static void widen(const int8_t *patch, int32_t k_padded, int32_t *pairs) {
-  int32_t g;
-  for (g = 0; g < k_padded; g += 4, pairs += 4) {
-    const uint32_t w = tl_load_u32(patch + g);
-    pairs[0] = __sxtb16(w);
-    pairs[1] = tl_sxtb16_ror8(w);
-  }
-}
-
-static void widen_pixel(const tl_conv_2d_int8_dsp_params *p, const int8_t *input, int32_t pixel, int8_t *patch,
-                        int32_t *pairs) {
-  if (p->direct) {
-    widen(input + (size_t)pixel * p->win.in_c, p->k_padded, pairs);
-  } else {
-    gather_patch(p, input, pixel, patch);
-    widen(patch, p->k_padded, pairs);
-  }
-}
-
-/* acc[0..3] += channel c and c+1 of pixels a and b over `groups` 4-tap groups: per group one
-   8-byte filter step (two int8 words, widened here) and four words of pixel pairs, two groups per
-   turn (groups is even): 32 instructions for 32 multiply-accumulates. */
+/* acc[0..3] += channel c and c+1 of pixels a and b over `groups` 4-tap groups: per group one 8-byte
+   filter step (two int8 words, widened here) and four pair words, two groups per turn (groups is
+   even): 32 instructions for 32 multiply-accumulates. */
 static inline __attribute__((always_inline)) void mac_2x2(const int8_t *filter, const int32_t *pairs, int32_t groups,
                                                           int32_t acc[4]) {
   int32_t a0 = acc[0], b0 = acc[1], a1 = acc[2], b1 = acc[3];
   const int32_t *end = pairs + 4 * groups;
-  int32_t w0, w1, w0_13, w1_13, x02, x13;
+  int32_t w0, w1, w0_13, w1_13, xa, xb;
   __asm__ volatile(
       "1:\n\t"
       "ldrd %[w0], %[w1], [%[f]], #8\n\t"
@@ -83,36 +74,36 @@ static inline __attribute__((always_inline)) void mac_2x2(const int8_t *filter, 
       "sxtb16 %[w0], %[w0]\n\t"
       "sxtb16 %[w1_13], %[w1], ror #8\n\t"
       "sxtb16 %[w1], %[w1]\n\t"
-      "ldrd %[x02], %[x13], [%[x]], #8\n\t"
-      "smlad %[a0], %[w0], %[x02], %[a0]\n\t"
-      "smlad %[a0], %[w0_13], %[x13], %[a0]\n\t"
-      "smlad %[a1], %[w1], %[x02], %[a1]\n\t"
-      "smlad %[a1], %[w1_13], %[x13], %[a1]\n\t"
-      "ldrd %[x02], %[x13], [%[x]], #8\n\t"
-      "smlad %[b0], %[w0], %[x02], %[b0]\n\t"
-      "smlad %[b0], %[w0_13], %[x13], %[b0]\n\t"
-      "smlad %[b1], %[w1], %[x02], %[b1]\n\t"
-      "smlad %[b1], %[w1_13], %[x13], %[b1]\n\t"
+      "ldrd %[xa], %[xb], [%[x]], #8\n\t"
+      "smlad %[a0], %[w0], %[xa], %[a0]\n\t"
+      "smlad %[b0], %[w0], %[xb], %[b0]\n\t"
+      "smlad %[a1], %[w1], %[xa], %[a1]\n\t"
+      "smlad %[b1], %[w1], %[xb], %[b1]\n\t"
+      "ldrd %[xa], %[xb], [%[x]], #8\n\t"
+      "smlad %[a0], %[w0_13], %[xa], %[a0]\n\t"
+      "smlad %[b0], %[w0_13], %[xb], %[b0]\n\t"
+      "smlad %[a1], %[w1_13], %[xa], %[a1]\n\t"
+      "smlad %[b1], %[w1_13], %[xb], %[b1]\n\t"
       "ldrd %[w0], %[w1], [%[f]], #8\n\t"
       "sxtb16 %[w0_13], %[w0], ror #8\n\t"
       "sxtb16 %[w0], %[w0]\n\t"
       "sxtb16 %[w1_13], %[w1], ror #8\n\t"
       "sxtb16 %[w1], %[w1]\n\t"
-      "ldrd %[x02], %[x13], [%[x]], #8\n\t"
-      "smlad %[a0], %[w0], %[x02], %[a0]\n\t"
-      "smlad %[a0], %[w0_13], %[x13], %[a0]\n\t"
-      "smlad %[a1], %[w1], %[x02], %[a1]\n\t"
-      "smlad %[a1], %[w1_13], %[x13], %[a1]\n\t"
-      "ldrd %[x02], %[x13], [%[x]], #8\n\t"
-      "smlad %[b0], %[w0], %[x02], %[b0]\n\t"
-      "smlad %[b0], %[w0_13], %[x13], %[b0]\n\t"
-      "smlad %[b1], %[w1], %[x02], %[b1]\n\t"
-      "smlad %[b1], %[w1_13], %[x13], %[b1]\n\t"
+      "ldrd %[xa], %[xb], [%[x]], #8\n\t"
+      "smlad %[a0], %[w0], %[xa], %[a0]\n\t"
+      "smlad %[b0], %[w0], %[xb], %[b0]\n\t"
+      "smlad %[a1], %[w1], %[xa], %[a1]\n\t"
+      "smlad %[b1], %[w1], %[xb], %[b1]\n\t"
+      "ldrd %[xa], %[xb], [%[x]], #8\n\t"
+      "smlad %[a0], %[w0_13], %[xa], %[a0]\n\t"
+      "smlad %[b0], %[w0_13], %[xb], %[b0]\n\t"
+      "smlad %[a1], %[w1_13], %[xa], %[a1]\n\t"
+      "smlad %[b1], %[w1_13], %[xb], %[b1]\n\t"
       "cmp %[x], %[end]\n\t"
       "bne 1b"
       : [a0] "+r"(a0), [b0] "+r"(b0), [a1] "+r"(a1), [b1] "+r"(b1), [f] "+r"(filter), [x] "+r"(pairs),
-        [w0] "=&r"(w0), [w1] "=&r"(w1), [w0_13] "=&r"(w0_13), [w1_13] "=&r"(w1_13), [x02] "=&r"(x02),
-        [x13] "=&r"(x13)
+        [w0] "=&r"(w0), [w1] "=&r"(w1), [w0_13] "=&r"(w0_13), [w1_13] "=&r"(w1_13), [xa] "=&r"(xa),
+        [xb] "=&r"(xb)
       : [end] "r"(end)
       : "cc", "memory");
   acc[0] = a0;
@@ -121,58 +112,122 @@ static inline __attribute__((always_inline)) void mac_2x2(const int8_t *filter, 
   acc[3] = b1;
 }
 
+/* acc[0..3] (pixel a, channels c..c+3) and acc[4..7] (pixel b) += the window over the pair words
+   [pairs, end) (two 4-tap groups per turn) and int16 weight words (per pair slot, channels 0..3):
+   per group 6 LDRD + 16 SMLAD. Eight accumulators, two data pairs and two pointers take all
+   fourteen registers, so the end pointer waits on the stack. */
+void tl_dsp_mac_2x4(const int32_t *pairs, const int16_t *filter, const int32_t *end, int32_t acc[8]);
+__asm__(
+    "  .syntax unified\n"
+    "  .thumb\n"
+    "  .text\n"
+    "  .align 2\n"
+    "  .global tl_dsp_mac_2x4\n"
+    "  .thumb_func\n"
+    "  .type tl_dsp_mac_2x4, %function\n"
+    "tl_dsp_mac_2x4:\n"
+    "  push {r2-r11, lr}\n"
+    "  ldm r3, {r4-r11}\n"
+    "1:\n"
+#define TL_DSP_MAC_2X4_SLOT                                                         \
+    "  ldrd r2, r3, [r0], #8\n" /* pixel a, pixel b: the same two taps */           \
+    "  ldrd r12, lr, [r1], #8\n" /* channels 0 and 1 */                              \
+    "  smlad r4, r12, r2, r4\n"                                                    \
+    "  smlad r8, r12, r3, r8\n"                                                    \
+    "  smlad r5, lr, r2, r5\n"                                                     \
+    "  smlad r9, lr, r3, r9\n"                                                     \
+    "  ldrd r12, lr, [r1], #8\n" /* channels 2 and 3 */                              \
+    "  smlad r6, r12, r2, r6\n"                                                    \
+    "  smlad r10, r12, r3, r10\n"                                                  \
+    "  smlad r7, lr, r2, r7\n"                                                     \
+    "  smlad r11, lr, r3, r11\n"
+    TL_DSP_MAC_2X4_SLOT TL_DSP_MAC_2X4_SLOT TL_DSP_MAC_2X4_SLOT TL_DSP_MAC_2X4_SLOT
+#undef TL_DSP_MAC_2X4_SLOT
+    "  ldr r2, [sp]\n"
+    "  cmp r0, r2\n"
+    "  bne 1b\n"
+    "  ldr r3, [sp, #4]\n"
+    "  stm r3, {r4-r11}\n"
+    "  pop {r2-r11, pc}\n"
+    "  .size tl_dsp_mac_2x4, .-tl_dsp_mac_2x4\n");
+
+typedef struct {
+  int32_t fast, full, act_min, act_max, output_offset;
+  const int32_t *requant, *multiplier, *shift;
+} requant_args;
+
+static inline __attribute__((always_inline)) int8_t output_value(int32_t acc, int32_t c, const requant_args *r) {
+  const int32_t v = r->fast ? tl_dsp_requantize(acc, tl_dsp_load_requant(r->requant + 4 * c))
+                            : tl_dsp_requantize_exact(acc, r->multiplier[c], r->shift[c], r->output_offset);
+  return tl_dsp_activate(v, r->full, r->act_min, r->act_max);
+}
+
 static inline __attribute__((always_inline)) void conv(const tl_conv_2d_int8_dsp_params *p, const int8_t *input,
-                                                       int8_t *output, int fast, int full) {
+                                                       int8_t *output, int fast, int full, int wide) {
   const int32_t pixels = p->win.batches * p->win.out_h * p->win.out_w, out_c = p->win.out_c;
-  const int32_t groups = p->k_padded / 4, act_min = p->act_min, act_max = p->act_max;
-  const int32_t output_offset = p->output_offset;
-  const int32_t *const folded_bias = p->folded_bias, *const requant = p->requant;
-  const int32_t *const multiplier = p->multiplier, *const shift = p->shift;
-  /* the widened pairs of two pixels and one gathered window live on the stack, so the arena keeps
-     the portable kernel's size */
-  int32_t pairs[TL_CONV_2D_DSP_MAX_K_PADDED];
-  int8_t patch[TL_CONV_2D_DSP_MAX_K_PADDED] __attribute__((aligned(4)));
-  int32_t px, c;
+  const int32_t groups = p->k_padded / 4;
+  const int32_t *const folded_bias = p->folded_bias;
+  const requant_args r = {fast, full, p->act_min, p->act_max, p->output_offset, p->requant, p->multiplier, p->shift};
+  /* the widened pairs of two pixels live on the stack, so the arena keeps the portable kernel's size */
+  int32_t pairs[TL_CONV_2D_DSP_MAX_K_PADDED] __attribute__((aligned(8)));
+  int32_t px, c, i;
   for (px = 0; px < pixels; px += 2) {
     const int32_t has_b = px + 1 < pixels;
     int8_t *const out_a = output + (size_t)px * out_c, *const out_b = has_b ? out_a + out_c : out_a;
-    const int8_t *filter = p->filter;
-    widen_pixel(p, input, px, patch, pairs);
-    widen_pixel(p, input, has_b ? px + 1 : px, patch, pairs + 2);
-    for (c = 0; c < out_c; c += 2, filter += 2 * 4 * groups) {
-      int32_t acc[4] = {folded_bias[c], folded_bias[c], folded_bias[c + 1], folded_bias[c + 1]};
-      int32_t a0, b0, a1, b1;
-      mac_2x2(filter, pairs, groups, acc);
-      if (fast) {
-        const tl_dsp_requant q0 = tl_dsp_load_requant(requant + 4 * c), q1 = tl_dsp_load_requant(requant + 4 * c + 4);
-        a0 = tl_dsp_requantize(acc[0], q0);
-        b0 = tl_dsp_requantize(acc[1], q0);
-        a1 = tl_dsp_requantize(acc[2], q1);
-        b1 = tl_dsp_requantize(acc[3], q1);
-      } else {
-        a0 = tl_dsp_requantize_exact(acc[0], multiplier[c], shift[c], output_offset);
-        b0 = tl_dsp_requantize_exact(acc[1], multiplier[c], shift[c], output_offset);
-        a1 = tl_dsp_requantize_exact(acc[2], multiplier[c + 1], shift[c + 1], output_offset);
-        b1 = tl_dsp_requantize_exact(acc[3], multiplier[c + 1], shift[c + 1], output_offset);
+    widen_window(p, input, px, pairs);
+    widen_window(p, input, has_b ? px + 1 : px, pairs + 1);
+    if (wide) {
+      const int16_t *filter = p->filter_wide;
+      for (c = 0; c < out_c; c += 4, filter += 16 * groups) {
+        int32_t acc[8];
+        int8_t v[8];
+        for (i = 0; i < 4; ++i) acc[i] = acc[4 + i] = folded_bias[c + i];
+        tl_dsp_mac_2x4(pairs, filter, pairs + 4 * groups, acc);
+        /* all computed before any int8 store (which may alias the tables); pixel b's stores come
+           last: without a pixel b they land on pixel a's with the same values */
+        for (i = 0; i < 8; ++i) v[i] = output_value(acc[i], c + (i & 3), &r);
+        for (i = 0; i < 4; ++i) out_a[c + i] = v[i];
+        for (i = 0; i < 4; ++i) out_b[c + i] = v[4 + i];
       }
-      /* all four computed before any int8 store (which may alias the tables); pixel b's stores
-         come last: without a pixel b they land on pixel a's with the same values */
-      out_a[c] = tl_dsp_activate(a0, full, act_min, act_max);
-      out_a[c + 1] = tl_dsp_activate(a1, full, act_min, act_max);
-      out_b[c] = tl_dsp_activate(b0, full, act_min, act_max);
-      out_b[c + 1] = tl_dsp_activate(b1, full, act_min, act_max);
+    } else {
+      const int8_t *filter = p->filter;
+      for (c = 0; c < out_c; c += 2, filter += 2 * 4 * groups) {
+        int32_t acc[4] = {folded_bias[c], folded_bias[c], folded_bias[c + 1], folded_bias[c + 1]};
+        int8_t a0, b0, a1, b1;
+        mac_2x2(filter, pairs, groups, acc);
+        a0 = output_value(acc[0], c, &r);
+        b0 = output_value(acc[1], c, &r);
+        a1 = output_value(acc[2], c + 1, &r);
+        b1 = output_value(acc[3], c + 1, &r);
+        out_a[c] = a0;
+        out_a[c + 1] = a1;
+        out_b[c] = b0;
+        out_b[c + 1] = b1;
+      }
     }
   }
 }
 
 void tl_conv_2d_int8_dsp(const tl_conv_2d_int8_dsp_params *p, const int8_t *input, int8_t *output) {
   if (p->full_range) {
-    conv(p, input, output, 1, 1);
+    conv(p, input, output, 1, 1, 0);
   } else {
-    conv(p, input, output, 1, 0);
+    conv(p, input, output, 1, 0, 0);
   }
 }
 
 void tl_conv_2d_int8_dsp_exact(const tl_conv_2d_int8_dsp_params *p, const int8_t *input, int8_t *output) {
-  conv(p, input, output, 0, 0);
+  conv(p, input, output, 0, 0, 0);
+}
+
+void tl_conv_2d_int8_dsp_wide(const tl_conv_2d_int8_dsp_params *p, const int8_t *input, int8_t *output) {
+  if (p->full_range) {
+    conv(p, input, output, 1, 1, 1);
+  } else {
+    conv(p, input, output, 1, 0, 1);
+  }
+}
+
+void tl_conv_2d_int8_dsp_wide_exact(const tl_conv_2d_int8_dsp_params *p, const int8_t *input, int8_t *output) {
+  conv(p, input, output, 0, 0, 1);
 }
