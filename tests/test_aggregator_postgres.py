@@ -12,7 +12,8 @@ import numpy as np
 import psycopg
 import pytest
 
-from aggregator_support import add_device, batch, build_fc_softmax_teacher, post_batch, run_cli, start_server, stored_seqs
+from aggregator_support import (add_device, batch, build_fc_softmax_teacher, post_batch, run_cli, start_server,
+                                stored_seqs, unavailable)
 from toolchain.aggregator.errors import AggregatorError
 from toolchain.aggregator.pgcluster import start_temp_postgres
 
@@ -24,7 +25,7 @@ def postgres():
         cluster = start_temp_postgres(base)
     except AggregatorError as exc:
         shutil.rmtree(base, ignore_errors=True)
-        pytest.skip(f"cannot start a local PostgreSQL server: {exc}")
+        unavailable(f"cannot start a local PostgreSQL server: {exc}")
     yield cluster
     cluster.stop()
     shutil.rmtree(base, ignore_errors=True)

@@ -5,15 +5,22 @@ process, and a wire format that does not coerce types."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import stat
+import tempfile
+from pathlib import Path
 
 import httpx
 import pytest
 from click.testing import CliRunner
 
-from aggregator_support import add_device, batch, post_batch, run_cli, start_server
+from aggregator_support import add_device, batch, post_batch, run_cli, start_server, unavailable
+from toolchain.aggregator.errors import AggregatorError
+from toolchain.aggregator.pgcluster import start_temp_postgres
 from toolchain.cli import main
+
+PG_PASSWORD = "pg-s3cret-4-fleet"
 
 
 @pytest.fixture(scope="module")
@@ -70,9 +77,53 @@ def test_a_password_on_the_command_line_is_warned_about_and_never_echoed():
     assert "s3cret-pw" not in done.stderr
 
 
-def test_hil_token_comes_from_a_file_or_the_environment(tmp_path, monkeypatch):
+@pytest.fixture
+def password_postgres():
+    """A PostgreSQL server that insists on a password (scram-sha-256), as a shared one would."""
+    base = Path(tempfile.mkdtemp(prefix="tl-agg-pgpw-"))  # directly in /tmp: the postgres user can reach it
+    try:
+        cluster = start_temp_postgres(base, password=PG_PASSWORD)
+    except AggregatorError as exc:
+        shutil.rmtree(base, ignore_errors=True)
+        unavailable(f"cannot start a local PostgreSQL server: {exc}")
+    yield cluster
+    cluster.stop()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def _argv(pid: int) -> str:
+    """What `ps` shows every local user: the process's command line."""
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+def test_a_database_password_reaches_serve_without_being_in_its_argv(password_postgres, tmp_path):
+    url = password_postgres.url.replace("postgresql://postgres@", f"postgresql://postgres:{PG_PASSWORD}@")
+    without = run_cli("aggregator", "stats", "--db", password_postgres.url, check=False)
+    assert without.returncode == 2 and "no password supplied" in without.stderr  # the server does ask for it
+    db_file = tmp_path / "db-url"
+    db_file.write_text(url + "\n")
+    db_file.chmod(0o600)
+    token = run_cli("aggregator", "add-device", "pw-a", "--db-file", str(db_file)).stdout.strip().splitlines()[-1]
+    servers = [start_server(None, "--db-file", str(db_file)),
+               start_server(None, env={"TINYLARGE_AGGREGATOR_DB": url})]
+    try:
+        for number, server in enumerate(servers):
+            stored = post_batch(server.url, token, batch("pw-a", f"s{number}", range(5)))
+            assert stored.status_code == 200 and stored.json()["accepted"] == 5  # it did log in
+            argv = _argv(server.process.pid)
+            assert "aggregator serve" in argv and PG_PASSWORD not in argv
+    finally:
+        for server in servers:
+            server.stop()
+    stats = run_cli("aggregator", "stats", "--db-file", str(db_file))
+    assert '"results": 10' in stats.stdout and stats.stderr == ""
+    both = run_cli("aggregator", "stats", "--db", url, "--db-file", str(db_file), check=False)
+    assert both.returncode == 2 and "give --db or --db-file, not both" in both.stderr
+
+
+def test_hil_token_comes_from_a_file_or_the_environment_and_argv_is_warned_about(tmp_path, monkeypatch):
     """The token reaches the run options without ever being in argv (the project folder is
-    missing, so the run stops right after the options were read)."""
+    missing, so the run stops right after the options were read); a token on argv gets a warning."""
     import hil.runner
 
     seen = []
@@ -85,11 +136,15 @@ def test_hil_token_comes_from_a_file_or_the_environment(tmp_path, monkeypatch):
     token_file = tmp_path / "token"
     token_file.write_text("tok-from-file\n")
     runner = CliRunner()
-    runner.invoke(main, ["hil", "run", str(tmp_path), "--aggregator", "http://127.0.0.1:1",
-                         "--token-file", str(token_file)])
-    runner.invoke(main, ["hil", "run", str(tmp_path), "--aggregator", "http://127.0.0.1:1"],
-                  env={"TINYLARGE_AGGREGATOR_TOKEN": "tok-from-env"})
-    assert seen == ["tok-from-file", "tok-from-env"]
+    from_file = runner.invoke(main, ["hil", "run", str(tmp_path), "--aggregator", "http://127.0.0.1:1",
+                                     "--token-file", str(token_file)])
+    from_env = runner.invoke(main, ["hil", "run", str(tmp_path), "--aggregator", "http://127.0.0.1:1"],
+                             env={"TINYLARGE_AGGREGATOR_TOKEN": "tok-from-env"})
+    on_argv = runner.invoke(main, ["hil", "run", str(tmp_path), "--aggregator", "http://127.0.0.1:1",
+                                   "--token", "tok-on-argv"])
+    assert seen == ["tok-from-file", "tok-from-env", "tok-on-argv"]
+    assert "warning" not in from_file.stderr and "warning" not in from_env.stderr
+    assert on_argv.stderr.startswith("warning: the --token value is visible to every local user (ps)")
 
 
 def test_health_tells_nothing_about_the_store_or_the_teacher(service):

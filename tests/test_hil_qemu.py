@@ -5,6 +5,7 @@ GDB server, the CLI's JSON/JUnit/exit codes, and the pytest plugin. Firmware is 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -231,9 +232,10 @@ def test_results_stream_to_the_aggregator_exactly_once(hil_builds, tmp_path):
         x = np.random.default_rng(2).integers(-128, 128, (15, 49, 10, 1)).astype(np.int8)
         np.savez(tmp_path / "d.npz", x=x, y=np.arange(15) % 12)
         command = [str(TINYLARGE), "hil", "run", str(directory), "--emulator", "qemu", "--dataset",
-                   str(tmp_path / "d.npz"), "--aggregator", server.url, "--token", token, "--device-name", "bench-kws"]
+                   str(tmp_path / "d.npz"), "--aggregator", server.url, "--device-name", "bench-kws"]
         for _ in range(2):  # a second run is a new session: 15 more, none twice
-            result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+            result = subprocess.run(command, capture_output=True, text=True, timeout=300,
+                                    env={**os.environ, "TINYLARGE_AGGREGATOR_TOKEN": token})
             assert result.returncode == 0, result.stderr
         stats = httpx.get(f"{server.url}/v1/stats", timeout=30).json()
         assert stats["per_device"]["bench-kws"] == 30

@@ -59,9 +59,10 @@ def test_head_on_qemu_tail_at_aggregator_equals_whole_model(kws_model, tmp_path)
     server = start_server(str(db), "--tail", str(files.tail_path), "--teacher", str(teacher), "--threshold", "1.0")
     try:
         run = subprocess.run([str(TINYLARGE), "hil", "run", str(project.directory), "--emulator", "qemu",
-                              "--inputs", str(tmp_path / "x.npy"), "--aggregator", server.url, "--token", token,
+                              "--inputs", str(tmp_path / "x.npy"), "--aggregator", server.url,
                               "--device-name", "split-kws", "--json", "--no-progress"],
-                             capture_output=True, text=True, timeout=600)
+                             capture_output=True, text=True, timeout=600,
+                             env={**os.environ, "TINYLARGE_AGGREGATOR_TOKEN": token})
         assert run.returncode == 0, run.stderr
         report = json.loads(run.stdout)
         assert (report["samples"], report["exact_matches"], report["lost"], report["duplicated"]) == (SAMPLES, SAMPLES,

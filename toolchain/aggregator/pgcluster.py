@@ -45,9 +45,11 @@ def find_postgres_bin() -> Path:
     return Path(candidates[-1]).parent
 
 
-def start_temp_postgres(base_dir: Path) -> TempPostgres:
+def start_temp_postgres(base_dir: Path, password: str | None = None) -> TempPostgres:
     """initdb + start a cluster under `base_dir`, create database 'aggregator'. As root, every parent
-    of `base_dir` must be traversable by the postgres user (a fresh folder in /tmp is)."""
+    of `base_dir` must be traversable by the postgres user (a fresh folder in /tmp is).
+    With `password`, user postgres must give it (scram-sha-256); its URL then holds no password:
+    the caller supplies it, as a real deployment would. Without it, local connections are trusted."""
     bin_dir = find_postgres_bin()
     run_as, owner = _runner()
     base_dir.mkdir(parents=True, exist_ok=True)
@@ -56,13 +58,25 @@ def start_temp_postgres(base_dir: Path) -> TempPostgres:
     if owner is not None:
         os.chown(base_dir, owner.pw_uid, owner.pw_gid)
         os.chown(socket_dir, owner.pw_uid, owner.pw_gid)
-    _run([*run_as, str(bin_dir / "initdb"), "-D", str(data_dir), "-A", "trust", "-U", "postgres",
-          "-E", "UTF8", "--locale=C", "--no-sync"], "initdb")
+    auth = ["-A", "trust"]
+    if password is not None:
+        password_file = base_dir / "initdb-password"
+        with os.fdopen(os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
+            file.write(password + "\n")
+        if owner is not None:
+            os.chown(password_file, owner.pw_uid, owner.pw_gid)
+        auth = ["-A", "scram-sha-256", f"--pwfile={password_file}"]
+    try:
+        _run([*run_as, str(bin_dir / "initdb"), "-D", str(data_dir), *auth, "-U", "postgres",
+              "-E", "UTF8", "--locale=C", "--no-sync"], "initdb")
+    finally:
+        if password is not None:
+            password_file.unlink()
     cluster = TempPostgres(f"postgresql://postgres@/{DATABASE}?host={socket_dir}&port={SOCKET_PORT}",
                            base_dir, [*run_as, str(bin_dir / "pg_ctl")])
     cluster.start()
     try:
-        _create_database(socket_dir)
+        _create_database(socket_dir, password)
     except Exception:
         cluster.stop()
         raise
@@ -92,9 +106,9 @@ def _run(command: list[str], what: str) -> None:
         raise AggregatorError(f"{what} failed: {detail[-1] if detail else f'exit code {done.returncode}'}")
 
 
-def _create_database(socket_dir: Path) -> None:
+def _create_database(socket_dir: Path, password: str | None) -> None:
     import psycopg
 
     with psycopg.connect(f"postgresql://postgres@/postgres?host={socket_dir}&port={SOCKET_PORT}",
-                         autocommit=True) as connection:
+                         password=password, autocommit=True) as connection:
         connection.execute(f"CREATE DATABASE {DATABASE}")

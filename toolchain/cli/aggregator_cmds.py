@@ -8,18 +8,36 @@ from pathlib import Path
 import click
 
 DB_HELP = ("database: a SQLite file path, sqlite:///PATH or postgresql://... (default: $TINYLARGE_AGGREGATOR_DB "
-           "or .tinylarge/aggregator.db). Keep passwords out of argv: $TINYLARGE_AGGREGATOR_DB, PGPASSWORD or ~/.pgpass")
+           "or .tinylarge/aggregator.db). A URL with a password belongs in --db-file, $TINYLARGE_AGGREGATOR_DB, "
+           "PGPASSWORD or ~/.pgpass: argv is visible to every local user (ps)")
+DB_FILE_HELP = "read the database URL from the first line of this file (keeps its password out of argv)"
 
 
-def _db_url(db: str | None) -> str:
+def _db_options(command):
+    command = click.option("--db-file", type=click.File("r"), help=DB_FILE_HELP)(command)
+    return click.option("--db", help=DB_HELP)(command)
+
+
+def _db_url(db: str | None, db_file) -> str:
     from urllib.parse import urlparse
 
     from toolchain.aggregator.store import resolve_db_url
 
-    if db and urlparse(db).password:
+    if db is not None and db_file is not None:
+        raise click.UsageError("give --db or --db-file, not both")
+    if db_file is not None:
+        db = _first_line(db_file)
+    elif db and urlparse(db).password:
         click.echo("warning: the password in --db is visible to every local user (ps); pass the URL in "
-                   "$TINYLARGE_AGGREGATOR_DB or the password in PGPASSWORD or ~/.pgpass", err=True)
+                   "--db-file or $TINYLARGE_AGGREGATOR_DB, or the password in PGPASSWORD or ~/.pgpass", err=True)
     return resolve_db_url(db, dict(os.environ))
+
+
+def _first_line(file) -> str:
+    line = next((line.strip() for line in file if line.strip()), "")
+    if not line:
+        raise click.UsageError(f"--db-file {file.name}: the file is empty")
+    return line
 
 
 def _mqtt_options(command):
@@ -35,7 +53,7 @@ def aggregator() -> None:
 
 
 @aggregator.command("serve")
-@click.option("--db", help=DB_HELP)
+@_db_options
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
 @click.option("--port", default=8700, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port")
 @click.option("--teacher", type=click.Path(dir_okay=False), help="float .tflite or Keras .keras/.h5 teacher model")
@@ -54,7 +72,7 @@ def aggregator() -> None:
 @click.option("--mqtt-group", default="tinylarge-aggregators", show_default=True,
               help="with --mqtt: the shared-subscription group (processes in one group split the traffic)")
 @_mqtt_options
-def serve(db, host, port, teacher, threshold, max_body_bytes, tail, allowed_hosts, mqtt_url, mqtt_client_id,
+def serve(db, db_file, host, port, teacher, threshold, max_body_bytes, tail, allowed_hosts, mqtt_url, mqtt_client_id,
           mqtt_group, mqtt_ca, mqtt_password_file) -> None:
     """Run the HTTP service (dashboard at /). The first output line is its URL."""
     from toolchain.aggregator.app import ServiceConfig, allowed_hosts_for, serve as run_service
@@ -62,7 +80,7 @@ def serve(db, host, port, teacher, threshold, max_body_bytes, tail, allowed_host
 
     mqtt = parse_mqtt_url(mqtt_url, _mqtt_password(mqtt_password_file), mqtt_ca, mqtt_client_id,
                           mqtt_group) if mqtt_url else None
-    config = ServiceConfig(db_url=_db_url(db), teacher_path=teacher, threshold=threshold,
+    config = ServiceConfig(db_url=_db_url(db, db_file), teacher_path=teacher, threshold=threshold,
                            max_body_bytes=max_body_bytes, tail_path=tail,
                            allowed_hosts=allowed_hosts_for(host, allowed_hosts), mqtt=mqtt)
     run_service(config, host, port, announce=_announce)
@@ -121,35 +139,35 @@ def _announce(line: str) -> None:
 
 @aggregator.command("add-device")
 @click.argument("name")
-@click.option("--db", help=DB_HELP)
-def add_device(name, db) -> None:
+@_db_options
+def add_device(name, db, db_file) -> None:
     """Register device NAME; its new API token is the last line of output (shown once, kept hashed)."""
     from toolchain.aggregator.auth import register_device
 
-    token = register_device(_db_url(db), name)
+    token = register_device(_db_url(db, db_file), name)
     click.echo(f"device {name} registered; its token (shown only once):")
     click.echo(token)
 
 
 @aggregator.command("revoke-device")
 @click.argument("name")
-@click.option("--db", help=DB_HELP)
-def revoke_device(name, db) -> None:
+@_db_options
+def revoke_device(name, db, db_file) -> None:
     """Refuse device NAME's token from now on, in every running service on this store."""
     from toolchain.aggregator.auth import revoke_device as revoke
 
-    revoke(_db_url(db), name)
+    revoke(_db_url(db, db_file), name)
     click.echo(f"device {name} revoked: its token is refused from now on")
 
 
 @aggregator.command("rotate-token")
 @click.argument("name")
-@click.option("--db", help=DB_HELP)
-def rotate_token(name, db) -> None:
+@_db_options
+def rotate_token(name, db, db_file) -> None:
     """Give device NAME a new token (last line of output, shown once); the old one stops working at once."""
     from toolchain.aggregator.auth import rotate_token as rotate
 
-    token = rotate(_db_url(db), name)
+    token = rotate(_db_url(db, db_file), name)
     click.echo(f"device {name} has a new token (shown only once); the old one is refused from now on:")
     click.echo(token)
 
@@ -158,13 +176,13 @@ def rotate_token(name, db) -> None:
 @click.option("--disagreements", is_flag=True, required=True,
               help="export the escalated results where the teacher disagreed with the tiny model")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help=".npz to write")
-@click.option("--db", help=DB_HELP)
-def export(disagreements, output, db) -> None:
+@_db_options
+def export(disagreements, output, db, db_file) -> None:
     """Write hard examples (x = inputs, y = teacher labels) for the next distillation round."""
     from toolchain.aggregator.export import export_disagreements
     from toolchain.aggregator.store import open_store
 
-    store = open_store(_db_url(db), create=False)
+    store = open_store(_db_url(db, db_file), create=False)
     try:
         summary = export_disagreements(store, output)
     finally:
@@ -173,12 +191,12 @@ def export(disagreements, output, db) -> None:
 
 
 @aggregator.command("stats")
-@click.option("--db", help=DB_HELP)
-def stats(db) -> None:
+@_db_options
+def stats(db, db_file) -> None:
     """Print the fleet figures the service reports at /v1/stats, as JSON."""
     from toolchain.aggregator.store import open_store
 
-    store = open_store(_db_url(db), create=False)
+    store = open_store(_db_url(db, db_file), create=False)
     try:
         figures = store.stats()
     finally:

@@ -49,15 +49,15 @@ def hil_group() -> None:
 @click.option("--env", default=None, help="PlatformIO env of the ELF (default: the project's default env).")
 @click.option("--aggregator", default=None, help="Stream every result to this aggregator URL (spooled when down).")
 @click.option("--token", default=None, envvar="TINYLARGE_AGGREGATOR_TOKEN", show_envvar=True,
-              help="API token for --aggregator (prefer the environment variable or --token-file: argv shows in ps).")
+              help="API token for --aggregator: give it in the environment variable or --token-file (a value "
+                   "on the command line is visible to every local user in ps, and is warned about).")
 @click.option("--token-file", type=click.File("r"), default=None, help="Read the API token from this file.")
 @click.option("--device-name", default=None, help="Device name at the aggregator (default: the board id).")
 @click.option("--progress/--no-progress", default=None, help="Live progress bar (default: on a terminal).")
 def hil_run_command(directory, port, emulator, inputs_path, dataset_path, samples, seed, save_outputs, as_json,
                     junit, flash, env, aggregator, token, token_file, device_name, progress) -> None:
     """Run the project in DIRECTORY on a device and check every output against TFLM."""
-    if token_file is not None:
-        token = token_file.read().strip()
+    token = _token(token, token_file)
     from hil.report import live_progress, print_table, to_json, write_junit
     from hil.runner import RunOptions, run_project
 
@@ -75,6 +75,24 @@ def hil_run_command(directory, port, emulator, inputs_path, dataset_path, sample
     if not report.passed:
         raise MismatchError(report.error or f"{report.samples - report.agreement.exact_samples} of {report.samples} "
                             f"samples differ from TFLM (lost {report.lost}, duplicated {report.duplicated})")
+
+
+def _token(token: str | None, token_file) -> str | None:
+    """--token-file, else $TINYLARGE_AGGREGATOR_TOKEN, else --token (warned about: argv shows in ps)."""
+    if token_file is not None:
+        if token is not None and _from_command_line("token"):
+            raise click.UsageError("give --token or --token-file, not both")
+        return token_file.read().strip()
+    if token is not None and _from_command_line("token"):
+        click.echo("warning: the --token value is visible to every local user (ps); pass it in "
+                   "$TINYLARGE_AGGREGATOR_TOKEN or --token-file", err=True)
+    return token
+
+
+def _from_command_line(parameter: str) -> bool:
+    from click.core import ParameterSource
+
+    return click.get_current_context().get_parameter_source(parameter) == ParameterSource.COMMANDLINE
 
 
 COMMANDS = [flash_command, hil_group]
