@@ -10,9 +10,16 @@
 /* Widened words of pixel a (slot 0) or b (slot 1): per 4 bytes (t0,t2) at 4g + slot and (t1,t3) at
    4g + 2 + slot, so one LDRD reads the same taps of both pixels. */
 static inline void widen_words(const int8_t *src, int32_t words, int32_t *dst) {
-  int32_t i;
-  for (i = 0; i < words; ++i, dst += 4) {
-    const uint32_t w = tl_load_u32(src + 4 * i); /* unaligned LDR: allowed on Armv7-M */
+  const int8_t *const end = src + 4 * words, *const last = end - 4;
+  for (; src < last; src += 8, dst += 8) { /* two at a time: half the loop overhead */
+    const uint32_t w0 = tl_load_u32(src), w1 = tl_load_u32(src + 4); /* unaligned LDR: allowed on Armv7-M */
+    dst[0] = __sxtb16(w0);
+    dst[2] = tl_sxtb16_ror8(w0);
+    dst[4] = __sxtb16(w1);
+    dst[6] = tl_sxtb16_ror8(w1);
+  }
+  if (src < end) {
+    const uint32_t w = tl_load_u32(src);
     dst[0] = __sxtb16(w);
     dst[2] = tl_sxtb16_ror8(w);
   }
@@ -26,37 +33,88 @@ static inline void fill_words(int32_t value, int32_t words, int32_t *dst) {
   }
 }
 
-/* One output pixel's window into the pair slots `dst` (see widen_words). */
-static void widen_window(const tl_conv_2d_int8_dsp_params *p, const int8_t *input, int32_t pixel, int32_t *dst) {
-  const tl_window w = p->win;
-  const int32_t per_image = w.out_h * w.out_w, row_words = p->row_words, row_bytes = w.k_w * w.in_c;
-  const int32_t b = pixel / per_image, oy = pixel % per_image / w.out_w, ox = pixel % w.out_w;
-  const int32_t y0 = oy * w.stride_h - w.pad_h, x0 = ox * w.stride_w - w.pad_w;
-  const int32_t pad = p->pad_value, pad_pair = (int32_t)(((uint32_t)pad & 0xffffu) | ((uint32_t)pad << 16));
-  const int32_t whole_row = x0 >= 0 && x0 + (w.k_w - 1) * w.dil_w < w.in_w && (w.dil_w == 1 || w.k_w == 1);
-  const int8_t *const input_end = input + (size_t)w.batches * w.in_h * w.in_w * w.in_c;
+/* What widen_window needs, computed once per operator. */
+typedef struct {
+  const int8_t *input_end;
+  int32_t in_h, in_w, in_c, k_h, k_w, dil_h, dil_w;
+  int32_t row_words, row_bytes, input_row_bytes, tail_words, pad, pad_pair;
+} window_reader;
+
+/* The window at (y0, x0) of one image into the pair slots `dst` (see widen_words). */
+static void widen_window(const window_reader *r, const int8_t *image, int32_t y0, int32_t x0, int32_t *dst) {
+  const int32_t row_words = r->row_words, in_c = r->in_c, k_w = r->k_w, dil_w = r->dil_w;
+  const int32_t whole_row = x0 >= 0 && x0 + (k_w - 1) * dil_w < r->in_w && (dil_w == 1 || k_w == 1);
+  const int8_t *src = image + ((size_t)y0 * r->in_w + x0) * in_c;
   int8_t row[4 * TL_CONV_2D_DSP_MAX_ROW_WORDS] __attribute__((aligned(4)));
-  int32_t ky, kx, i;
-  for (ky = 0; ky < w.k_h; ++ky, dst += 4 * row_words) {
-    const int32_t iy = y0 + ky * w.dil_h;
-    const int8_t *src = input + (((size_t)b * w.in_h + iy) * w.in_w + x0) * w.in_c;
-    if (iy < 0 || iy >= w.in_h) {
-      fill_words(pad_pair, row_words, dst);
-    } else if (whole_row && src + 4 * row_words <= input_end) {
+  int32_t ky, kx, i, iy = y0;
+  if (whole_row && y0 >= 0 && y0 + (r->k_h - 1) * r->dil_h < r->in_h &&
+      src + (size_t)(r->k_h - 1) * r->dil_h * r->input_row_bytes + 4 * row_words <= r->input_end) {
+    /* an inner window (most of them): k_h runs of whole words */
+    for (ky = 0; ky < r->k_h; ++ky, dst += 4 * row_words, src += r->dil_h * r->input_row_bytes) {
+      widen_words(src, row_words, dst);
+    }
+    fill_words(0, r->tail_words, dst);
+    return;
+  }
+  for (ky = 0; ky < r->k_h; ++ky, dst += 4 * row_words, iy += r->dil_h, src += r->dil_h * r->input_row_bytes) {
+    if (iy < 0 || iy >= r->in_h) {
+      fill_words(r->pad_pair, row_words, dst);
+    } else if (whole_row && src + 4 * row_words <= r->input_end) {
       /* the bytes past the row (up to 3, inside the input) meet zero weights */
       widen_words(src, row_words, dst);
-    } else {
-      /* a border row, or the input's last row whose last word would read past the input: bytes first */
-      for (kx = 0; kx < w.k_w; ++kx) {
-        const int32_t ix = x0 + kx * w.dil_w;
-        const int8_t *tap = src + kx * w.dil_w * w.in_c;
-        for (i = 0; i < w.in_c; ++i) row[kx * w.in_c + i] = (int8_t)(ix >= 0 && ix < w.in_w ? tap[i] : pad);
+    } else if (in_c % 4 == 0) {
+      /* a border row, tap by tap: whole words of input or of zero points */
+      for (kx = 0; kx < k_w; ++kx) {
+        const int32_t ix = x0 + kx * dil_w, tap_words = in_c / 4;
+        if (ix >= 0 && ix < r->in_w) {
+          widen_words(src + kx * dil_w * in_c, tap_words, dst + 4 * kx * tap_words);
+        } else {
+          fill_words(r->pad_pair, tap_words, dst + 4 * kx * tap_words);
+        }
       }
-      for (i = row_bytes; i < 4 * row_words; ++i) row[i] = 0;
+    } else {
+      /* a border row of ragged taps, or the input's last row whose last word would read past the
+         input: bytes first */
+      for (kx = 0; kx < k_w; ++kx) {
+        const int32_t ix = x0 + kx * dil_w;
+        const int8_t *tap = src + kx * dil_w * in_c;
+        for (i = 0; i < in_c; ++i) row[kx * in_c + i] = (int8_t)(ix >= 0 && ix < r->in_w ? tap[i] : r->pad);
+      }
+      for (i = r->row_bytes; i < 4 * row_words; ++i) row[i] = 0;
       widen_words(row, row_words, dst);
     }
   }
-  fill_words(0, p->k_padded / 4 - w.k_h * row_words, dst);
+  fill_words(0, r->tail_words, dst);
+}
+
+static window_reader reader_of(const tl_conv_2d_int8_dsp_params *p, const int8_t *input) {
+  const tl_window w = p->win;
+  const int32_t pad = p->pad_value;
+  const window_reader r = {input + (size_t)w.batches * w.in_h * w.in_w * w.in_c,
+                           w.in_h, w.in_w, w.in_c, w.k_h, w.k_w, w.dil_h, w.dil_w,
+                           p->row_words, w.k_w * w.in_c, w.in_w * w.in_c, p->k_padded / 4 - w.k_h * p->row_words,
+                           pad, (int32_t)(((uint32_t)pad & 0xffffu) | ((uint32_t)pad << 16))};
+  return r;
+}
+
+/* An output pixel's place: image and window origin, stepped in output order. */
+typedef struct {
+  const int8_t *image;
+  int32_t oy, ox;
+} pixel_cursor;
+
+static inline void widen_pixel(const window_reader *r, const tl_window *w, const pixel_cursor *c, int32_t *dst) {
+  widen_window(r, c->image, c->oy * w->stride_h - w->pad_h, c->ox * w->stride_w - w->pad_w, dst);
+}
+
+static inline void step_pixel(const tl_window *w, pixel_cursor *c) {
+  if (++c->ox == w->out_w) {
+    c->ox = 0;
+    if (++c->oy == w->out_h) {
+      c->oy = 0;
+      c->image += (size_t)w->in_h * w->in_w * w->in_c;
+    }
+  }
 }
 
 /* acc[0..3] += channel c and c+1 of pixels a and b over `groups` 4-tap groups: per group one 8-byte
@@ -170,12 +228,16 @@ static inline __attribute__((always_inline)) void conv(const tl_conv_2d_int8_dsp
   const requant_args r = {fast, full, p->act_min, p->act_max, p->output_offset, p->requant, p->multiplier, p->shift};
   /* the widened pairs of two pixels live on the stack, so the arena keeps the portable kernel's size */
   int32_t pairs[TL_CONV_2D_DSP_MAX_K_PADDED] __attribute__((aligned(8)));
+  const window_reader reader = reader_of(p, input);
+  pixel_cursor cursor = {input, 0, 0};
   int32_t px, c, i;
   for (px = 0; px < pixels; px += 2) {
     const int32_t has_b = px + 1 < pixels;
     int8_t *const out_a = output + (size_t)px * out_c, *const out_b = has_b ? out_a + out_c : out_a;
-    widen_window(p, input, px, pairs);
-    widen_window(p, input, has_b ? px + 1 : px, pairs + 1);
+    widen_pixel(&reader, &p->win, &cursor, pairs);
+    if (has_b) step_pixel(&p->win, &cursor);
+    widen_pixel(&reader, &p->win, &cursor, pairs + 1);
+    step_pixel(&p->win, &cursor);
     if (wide) {
       const int16_t *filter = p->filter_wide;
       for (c = 0; c < out_c; c += 4, filter += 16 * groups) {
