@@ -6,6 +6,8 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 
+from cobs import cobs
+
 from toolchain.errors import ToolchainError
 
 PROTOCOL_VERSION = 1
@@ -38,40 +40,18 @@ class ProtocolError(ToolchainError):
 # ---- COBS ----
 def cobs_encode(data: bytes) -> bytes:
     """COBS without the trailing delimiter. Always ends with a (possibly empty) block, exactly as
-    the device's streaming encoder does."""
-    out = bytearray()
-    block = bytearray()
-    for byte in data:
-        if byte == 0:
-            out.append(len(block) + 1)
-            out += block
-            block.clear()
-            continue
-        block.append(byte)
-        if len(block) == 254:
-            out.append(0xFF)
-            out += block
-            block.clear()
-    out.append(len(block) + 1)
-    out += block
-    return bytes(out)
+    the device's streaming encoder does: where the data ends with a full 254-byte block, the
+    `cobs` package stops, so the final empty block (0x01) is added here."""
+    encoded = cobs.encode(data)
+    last_run = len(data) - (data.rfind(0) + 1)
+    return encoded + b"\x01" if last_run and last_run % 254 == 0 else encoded
 
 
 def cobs_decode(data: bytes) -> bytes:
-    out = bytearray()
-    i, previous = 0, 0
-    while i < len(data):
-        code = data[i]
-        if code == 0:
-            raise ProtocolError("COBS: zero byte inside a frame")
-        if i + code > len(data):
-            raise ProtocolError("COBS: block runs past the end of the frame")
-        if previous and previous != 0xFF:
-            out.append(0)
-        out += data[i + 1:i + code]
-        i += code
-        previous = code
-    return bytes(out)
+    try:
+        return cobs.decode(data)
+    except cobs.DecodeError as exc:
+        raise ProtocolError(f"COBS: {exc}") from None
 
 
 # ---- frames ----

@@ -56,7 +56,7 @@ def test_every_single_bit_flip_is_rejected(position):
 
 
 def test_garbled_frames_give_clean_errors():
-    for garbage, reason in [(b"\x05ab", "past the end"), (b"\x02a\x00", "zero byte"), (b"\x02a", "shorter")]:
+    for garbage, reason in [(b"\x05ab", "not enough input bytes"), (b"\x02a\x00", "zero byte found"), (b"\x02a", "shorter")]:
         with pytest.raises(P.ProtocolError, match=reason):
             P.decode_frame(garbage)
     with pytest.raises(P.ProtocolError, match="CRC"):
