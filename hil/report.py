@@ -4,10 +4,10 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Callable, Iterator
 
+from junitparser import Failure, TestCase, TestSuite
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -55,28 +55,26 @@ def print_table(report: HilReport, console: Console | None = None) -> None:
 def write_junit(report: HilReport, path: str | Path) -> None:
     """One testcase per sample (failure = output differs from TFLM, or no result), plus one for
     the accounting (lost / duplicated)."""
-    suite = ET.Element("testsuite", name=f"hil.{report.model}.{report.board}", tests=str(report.samples + 1),
-                       time=f"{report.wall_seconds:.3f}")
+    suite = TestSuite(f"hil.{report.model}.{report.board}")
     mismatched = set(_mismatched_samples(report))
     answered = len(report.counters)
-    failures = 0
     for index in range(report.samples):
-        case = ET.SubElement(suite, "testcase", classname=f"hil.{report.board}", name=f"sample_{index:05d}")
+        case = TestCase(f"sample_{index:05d}", classname=f"hil.{report.board}")
         if index >= answered:
-            ET.SubElement(case, "failure", message="no result from the device")
-            failures += 1
+            case.result = [Failure("no result from the device")]
         elif index in mismatched:
-            ET.SubElement(case, "failure", message="device output differs from the TFLM reference")
-            failures += 1
+            case.result = [Failure("device output differs from the TFLM reference")]
         else:
-            ET.SubElement(case, "system-out").text = f"{report.counters[index]} {report.latency.unit}"
-    case = ET.SubElement(suite, "testcase", classname=f"hil.{report.board}", name="accounting")
+            case.system_out = f"{report.counters[index]} {report.latency.unit}"
+        suite.add_testcase(case)
+    accounting = TestCase("accounting", classname=f"hil.{report.board}")
     if report.lost or report.duplicated or report.error:
-        ET.SubElement(case, "failure", message=f"lost {report.lost}, duplicated {report.duplicated}"
-                                               + (f"; {report.error}" if report.error else ""))
-        failures += 1
-    suite.set("failures", str(failures))
-    ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
+        accounting.result = [Failure(f"lost {report.lost}, duplicated {report.duplicated}"
+                                     + (f"; {report.error}" if report.error else ""))]
+    suite.add_testcase(accounting)
+    suite.update_statistics()
+    suite.time = round(report.wall_seconds, 3)  # after update_statistics, which sums the cases' (unset) times
+    suite.write(str(path))
 
 
 def _mismatched_samples(report: HilReport) -> list[int]:
