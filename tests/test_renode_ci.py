@@ -35,9 +35,17 @@ def test_workflow_triggers_and_jobs():
         assert job["steps"][0]["uses"].startswith("actions/checkout@")
 
 
-def test_qemu_job_runs_the_pytest_suite_through_the_project_script():
-    assert any(run.startswith("scripts/test.sh") for run in _runs("qemu"))
-    assert (PROJECT_ROOT / "scripts" / "test.sh").is_file()
+def test_qemu_job_sets_up_fetches_the_models_then_runs_the_pytest_suite_through_the_project_script():
+    runs = _runs("qemu")
+    assert runs[0] == "scripts/setup.sh"
+    fetch = next(i for i, run in enumerate(runs) if "scripts/fetch_models.py" in run)
+    suite = next(i for i, run in enumerate(runs) if "scripts/test.sh" in run)
+    assert 0 < fetch < suite
+    assert '"$TINYLARGE_SHARED_MODELS"' in runs[fetch] and "TINYLARGE_SHARED_MODELS" in _workflow()["jobs"]["qemu"]["env"]
+    assert (PROJECT_ROOT / "scripts" / "test.sh").is_file() and (PROJECT_ROOT / "scripts" / "fetch_models.py").is_file()
+    # Without the TFLM harness the job names the one test it leaves out.
+    assert "--deselect tests/test_bench_firmware.py" in runs[suite]
+    assert (PROJECT_ROOT / "tests" / "test_bench_firmware.py").is_file()
 
 
 def test_renode_job_builds_firmware_then_runs_the_generated_suites_with_renode_test_action():
@@ -66,3 +74,4 @@ def test_every_script_the_workflow_calls_exists_and_parses():
                 script = PROJECT_ROOT / first
                 assert script.is_file(), first
                 subprocess.run(["bash", "-n", str(script)], check=True)
+        subprocess.run(["bash", "-n", "-c", "\n".join(_runs(job))], check=True)
