@@ -2,6 +2,8 @@
 without administering a server. Uses the installed PostgreSQL binaries (Debian's package puts them
 in /usr/lib/postgresql/<version>/bin) and listens on a Unix socket only, so no port can clash.
 PostgreSQL refuses to run as root: as root the cluster runs as the `postgres` system user.
+Ours, not pytest-postgresql: its 10.0.0 runs pg_ctl as the caller and, as root (how CI runs here),
+fails with "pg_ctl: cannot be run as root" (tried 2026-12-02); this is also what the benches use.
 """
 from __future__ import annotations
 
