@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from toolchain.codegen.kernel_table import ConstArray, Kernel, KernelCall
-from toolchain.codegen.ops import add, conv_2d, depthwise_conv_2d
+from toolchain.codegen.ops import add, average_pool_2d, conv_2d, depthwise_conv_2d, fully_connected, max_pool_2d
 from toolchain.codegen.ops._common import constant_input
 from toolchain.codegen.params import broadcast, zero_point_of
 from toolchain.model.graph import Graph, Operator
@@ -16,6 +16,8 @@ from toolchain.model.graph import Graph, Operator
 DSP_CPUS = ("cortex-m4", "cortex-m7")
 INT8_CONV_TYPES = ("int8,int8,int32->int8", "int8,int8->int8")
 RUNTIME = ("tl_quant.h", "tl_quant.c", "kernels/cortex-m4/tl_dsp.h")
+# the pools' header includes the portable parameter structs
+POOL_RUNTIME = RUNTIME + ("kernels/average_pool_2d.h", "kernels/max_pool_2d.h")
 INT8_MAGNITUDE = 128  # the largest |x| of an int8 input
 DEPTHWISE_MAX_TAPS = 64  # TL_DEPTHWISE_CONV_2D_DSP_MAX_TAPS
 CONV_MAX_K_PADDED = 576  # TL_CONV_2D_DSP_MAX_K_PADDED: the widened pairs on the stack, 4 bytes per tap
@@ -51,7 +53,8 @@ def _acc_bounds(bias, weights_per_channel: np.ndarray, input_offset: int) -> np.
 def _fast_table(graph: Graph, op: Operator, call: KernelCall, weights_per_channel: np.ndarray) -> np.ndarray | None:
     p = call.params
     bias = graph.tensors[op.inputs[2]] if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
-    return fast_requant_table(_acc_bounds(bias, weights_per_channel, p["input_offset"]), p["multiplier"].values,
+    input_offset = -zero_point_of(graph.tensors[op.inputs[0]])
+    return fast_requant_table(_acc_bounds(bias, weights_per_channel, input_offset), p["multiplier"].values,
                               p["shift"].values, p["output_offset"])
 
 
@@ -255,6 +258,53 @@ def _build_add(graph: Graph, op: Operator) -> KernelCall:
                       inputs=call.inputs, outputs=call.outputs)
 
 
+# ---- FULLY_CONNECTED ---------------------------------------------------------------------------
+
+def _fc_weights(graph: Graph, op: Operator) -> np.ndarray:
+    """(units, depth)"""
+    return constant_input(graph, op, 1, "weights").data
+
+
+def _fc_takes(graph: Graph, op: Operator) -> bool:
+    units, depth = _fc_weights(graph, op).shape
+    return units % 2 == 0 and depth % 4 == 0
+
+
+def _fc_fast_takes(graph: Graph, op: Operator) -> bool:
+    return _fc_takes(graph, op) and _fast_table(graph, op, fully_connected.build_int8(graph, op),
+                                                _fc_weights(graph, op)) is not None
+
+
+def _build_fc(graph: Graph, op: Operator, fast: bool) -> KernelCall:
+    call = fully_connected.build_int8(graph, op)
+    p, weights = call.params, _fc_weights(graph, op)
+    return KernelCall(
+        params={"batches": p["batches"], "depth": p["depth"], "units": p["units"], "output_offset": p["output_offset"],
+                **_activation(p), "filter": ConstArray("filter_pairs", "int8", _pack_channel_pairs(weights)),
+                "folded_bias": p["folded_bias"], **_requant_params(graph, op, call, weights, fast)},
+        inputs=(op.inputs[0],), outputs=(op.outputs[0],))
+
+
+# ---- AVERAGE_POOL_2D / MAX_POOL_2D ------------------------------------------------------------
+
+AVERAGE_POOL_MAX_TAPS = 256  # 256 * 128 fits a 16-bit lane
+
+
+def _pool_channels_in_words(graph: Graph, op: Operator) -> bool:
+    return graph.tensors[op.inputs[0]].shape[-1] % 4 == 0
+
+
+def _average_pool_takes(graph: Graph, op: Operator) -> bool:
+    o = op.options
+    taps = int(o.get("filter_height", 1)) * int(o.get("filter_width", 1))
+    return _pool_channels_in_words(graph, op) and taps <= AVERAGE_POOL_MAX_TAPS
+
+
+def _without_scratch(call: KernelCall) -> KernelCall:
+    """The portable parameters; the DSP pools keep their sums in registers."""
+    return KernelCall(params=call.params, inputs=call.inputs, outputs=call.outputs)
+
+
 def _rows(cpu: str) -> list[Kernel]:
     conv = dict(op="CONV_2D", types=INT8_CONV_TYPES, c_file="kernels/cortex-m4/conv_2d_int8_dsp.c",
                 header="kernels/cortex-m4/conv_2d_dsp.h", cpu=cpu, runtime=RUNTIME)
@@ -262,6 +312,8 @@ def _rows(cpu: str) -> list[Kernel]:
                      c_file="kernels/cortex-m4/depthwise_conv_2d_int8_dsp.c",
                      header="kernels/cortex-m4/depthwise_conv_2d_dsp.h", cpu=cpu, runtime=RUNTIME)
     as_conv = {**conv, "op": "DEPTHWISE_CONV_2D"}
+    fc = dict(op="FULLY_CONNECTED", types=INT8_CONV_TYPES, c_file="kernels/cortex-m4/fully_connected_int8_dsp.c",
+              header="kernels/cortex-m4/fully_connected_dsp.h", cpu=cpu, runtime=RUNTIME)
     return [
         Kernel(**as_conv, function="tl_conv_2d_int8_dsp_wide", build=lambda g, o: _build_single_channel(g, o, True, True),
                accepts=_and(_single_channel_fast_takes, _wide_takes)),
@@ -279,6 +331,17 @@ def _rows(cpu: str) -> list[Kernel]:
                accepts=_conv_fast_takes),
         Kernel(**conv, function="tl_conv_2d_int8_dsp_exact", build=lambda g, o: _build_conv(g, o, False, False),
                accepts=_conv_takes),
+        Kernel(**fc, function="tl_fully_connected_int8_dsp", build=lambda g, o: _build_fc(g, o, True),
+               accepts=_fc_fast_takes),
+        Kernel(**fc, function="tl_fully_connected_int8_dsp_exact", build=lambda g, o: _build_fc(g, o, False),
+               accepts=_fc_takes),
+        Kernel(op="AVERAGE_POOL_2D", types=("int8->int8",), function="tl_average_pool_2d_int8_dsp",
+               c_file="kernels/cortex-m4/average_pool_2d_int8_dsp.c", header="kernels/cortex-m4/pool_dsp.h", cpu=cpu,
+               runtime=POOL_RUNTIME, build=lambda g, o: _without_scratch(average_pool_2d.build_int8(g, o)),
+               accepts=_average_pool_takes),
+        Kernel(op="MAX_POOL_2D", types=("int8->int8",), function="tl_max_pool_2d_int8_dsp",
+               c_file="kernels/cortex-m4/max_pool_2d_int8_dsp.c", header="kernels/cortex-m4/pool_dsp.h", cpu=cpu,
+               runtime=POOL_RUNTIME, build=max_pool_2d.build_quantized, accepts=_pool_channels_in_words),
         Kernel(op="ADD", types=("int8,int8->int8",), function="tl_add_int8_dsp", c_file="kernels/cortex-m4/add_int8_dsp.c",
                header="kernels/cortex-m4/add_dsp.h", cpu=cpu, runtime=RUNTIME, build=_build_add, accepts=_add_takes),
         Kernel(**depthwise, function="tl_depthwise_conv_2d_int8_dsp",

@@ -15,6 +15,13 @@ static inline int32_t tl_sxtb16_ror8(uint32_t w) {
   return r;
 }
 
+/* acc + bytes 1 and 3 of w, sign-extended, per halfword lane. */
+static inline uint32_t tl_sxtab16_ror8(uint32_t acc, uint32_t w) {
+  uint32_t r;
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(w));
+  return r;
+}
+
 /* (a * b + 2^31) >> 32 on 64 bits: SMMULR (no ACLE intrinsic). */
 static inline int32_t tl_smmulr(int32_t a, int32_t b) {
   int32_t r;
