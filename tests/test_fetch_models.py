@@ -53,7 +53,8 @@ def test_a_download_that_differs_from_its_pin_is_refused_and_not_written(tmp_pat
 def test_the_kws_sample_reads_back_from_a_c_array_initializer(models_dir):
     sample = np.load(models_dir / fetch.KWS_SAMPLE)
     rows = ",\n    ".join(", ".join(str(v) for v in row) for row in sample.reshape(49, 10))
-    source = f"#include \"kws/kws_input_data.h\"\nconst int8_t g_kws_inputs[kNumKwsTestInputs][kKwsInputSize] = {{{{\n    {rows}}}}};\n"
+    source = ("#include \"kws/kws_input_data.h\"\n"
+              f"const int8_t g_kws_inputs[kNumKwsTestInputs][kKwsInputSize] = {{{{\n    {rows}}}}};\n")
     np.testing.assert_array_equal(fetch.kws_sample_from_c_array(source), sample)
     with pytest.raises(fetch.FetchError, match="holds 3 values"):
         fetch.kws_sample_from_c_array("const int8_t x[3] = {1, 2, 3};")
