@@ -717,23 +717,48 @@ def svdf(rng, dtype: str) -> Graph:
 
 
 def unidirectional_sequence_lstm(rng, dtype: str) -> Graph:
-    """float32 only (TFLM's general LSTM); batch- or time-major, cell clipping sometimes; hidden and
-    cell state are variable tensors carried from sample to sample."""
+    """TFLM's general LSTM in float32, int8 (int32 biases, int16 cell state) or 16x8 (int16
+    activations, int64 biases); batch- or time-major, cell clipping sometimes; hidden and cell state
+    are variable tensors carried from sample to sample (an int8 hidden state starts at its zero
+    point, as TFLM resets it). Integer cell scales are powers of two or not (TFLM rounds to one)."""
     batches, steps, input_size, units = (int(rng.integers(1, 3)), int(rng.integers(1, 5)),
                                          int(rng.integers(1, 6)), int(rng.integers(1, 6)))
     time_major = bool(rng.random() < 0.3)
     b = GraphBuilder()
-    x = b.tensor((steps, batches, input_size) if time_major else (batches, steps, input_size), FLOAT32)
+    x_shape = (steps, batches, input_size) if time_major else (batches, steps, input_size)
+    y_shape = (steps, batches, units) if time_major else (batches, steps, units)
+    if dtype == FLOAT32:
+        x = b.tensor(x_shape, FLOAT32)
 
-    def const(shape):
-        return b.tensor(shape, FLOAT32, data=rng.uniform(-1, 1, shape).astype(np.float32))
+        def weight(shape):
+            return b.tensor(shape, FLOAT32, data=rng.uniform(-1, 1, shape).astype(np.float32))
 
-    weights = [const((units, input_size)) for _ in range(4)]
-    recurrent = [const((units, units)) for _ in range(4)]
-    biases = [const((units,)) for _ in range(4)]
-    hidden, cell = b.tensor((batches, units), FLOAT32), b.tensor((batches, units), FLOAT32)
+        weights = [weight((units, input_size)) for _ in range(4)]
+        recurrent = [weight((units, units)) for _ in range(4)]
+        biases = [weight((units,)) for _ in range(4)]
+        hidden, cell, y = b.tensor((batches, units), FLOAT32), b.tensor((batches, units), FLOAT32), b.tensor(y_shape, FLOAT32)
+    else:
+        bias_type = "int32" if dtype == INT8 else "int64"
+        x_quant = qparams(rng, 0.005, 0.1) if dtype == INT8 else qparams16(rng, 1e-4, 5e-4)
+        hidden_quant = qparams(rng, 0.003, 0.02) if dtype == INT8 else qparams16(rng, 2e-5, 1e-4)
+        x = b.tensor(x_shape, dtype, x_quant)
+
+        def weight(shape, in_scale):
+            scale = float(np.float32(math.exp(rng.uniform(math.log(0.002), math.log(0.03)))))
+            w = b.tensor(shape, INT8, Quantization(scale=(scale,), zero_point=(0,)),
+                         data=rng.integers(-127, 128, shape).astype(np.int8))
+            return w, float(np.float32(in_scale) * np.float32(scale))
+
+        pairs = [weight((units, input_size), x_quant.scale[0]) for _ in range(4)]
+        weights = [w for w, _ in pairs]
+        recurrent = [weight((units, units), hidden_quant.scale[0])[0] for _ in range(4)]
+        biases = [b.tensor((units,), bias_type, Quantization(scale=(s,), zero_point=(0,)),
+                           data=np.round(rng.uniform(-2, 2, units) / s).astype(bias_type)) for _, s in pairs]
+        cell_scale = 2.0 ** -int(rng.integers(9, 16)) * float(rng.choice([1.0, 1.0, 1.3]))
+        hidden = b.tensor((batches, units), dtype, hidden_quant)
+        cell = b.tensor((batches, units), INT16, Quantization(scale=(cell_scale,), zero_point=(0,)))
+        y = b.tensor(y_shape, dtype, hidden_quant)
     b.tensors[hidden].is_variable = b.tensors[cell].is_variable = True
-    y = b.tensor((steps, batches, units) if time_major else (batches, steps, units), FLOAT32)
     inputs = [x, *weights, *recurrent, -1, -1, -1, *biases, -1, -1, hidden, cell, -1, -1, -1, -1]
     b.op("UNIDIRECTIONAL_SEQUENCE_LSTM", inputs, (y,), {
         "fused_activation_function": "TANH", "cell_clip": float(rng.choice([0.0, 0.0, 0.8, 3.0])), "proj_clip": 0.0,

@@ -1,5 +1,5 @@
-"""BATCH_MATMUL, TRANSPOSE_CONV, SVDF (int8, int16 (16x8 / 16x16), float32) and float32
-UNIDIRECTIONAL_SEQUENCE_LSTM: seeded random
+"""BATCH_MATMUL, TRANSPOSE_CONV, SVDF (int8, int16 (16x8 / 16x16), float32) and
+UNIDIRECTIONAL_SEQUENCE_LSTM (int8, 16x8, float32): seeded random
 single-operator models (broadcast batch dims, adj_x/adj_y, constant right operands; strides,
 SAME/VALID, per-channel and per-tensor weights, int32/int64/int16/no bias, fused activations; SVDF's
 and the LSTM's variable states carried from sample to sample, as TFLM keeps them between invocations),
@@ -19,7 +19,7 @@ MODELS = 10
 SAMPLES = 6
 TYPES = ("int8", "int16", "float32")
 OP_TYPES = {"BATCH_MATMUL": TYPES, "TRANSPOSE_CONV": TYPES, "SVDF": ("int8", "float32"),  # SVDF int8: int16 state
-            "UNIDIRECTIONAL_SEQUENCE_LSTM": ("float32",)}
+            "UNIDIRECTIONAL_SEQUENCE_LSTM": TYPES}
 
 
 def _inputs(graph, rng) -> list[np.ndarray]:

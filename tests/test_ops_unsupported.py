@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from opmodels import GraphBuilder
+from opmodels import PRODUCT_MAKERS, GraphBuilder
 from toolchain.codegen import generate_c, unsupported_ops
 from toolchain.errors import ModelError, UnsupportedError
 from toolchain.model.graph import Quantization
@@ -94,7 +94,38 @@ def reduce_max_requantizing():
     return b.graph((x,), (y,)), "quantization differ"
 
 
+def hard_swish_int16():
+    b = GraphBuilder()
+    x = b.tensor((8,), "int16", q(1e-3, 0))
+    y = b.tensor((8,), "int16", q(1e-3, 0))
+    b.op("HARD_SWISH", (x,), (y,))
+    return b.graph((x,), (y,)), "TFLM has no int16 HARD_SWISH kernel"
+
+
+def lstm_int8(change):
+    """A random int8 LSTM that `change(graph, op)` makes into one TFLM's Prepare rejects."""
+    graph = PRODUCT_MAKERS["UNIDIRECTIONAL_SEQUENCE_LSTM"](np.random.default_rng(3), "int8")
+    return graph, change(graph, graph.operators[0])
+
+
+def lstm_peephole(graph, op):
+    units = graph.tensors[op.inputs[18]].shape[1]
+    peephole = len(graph.tensors)
+    graph.tensors.append(type(graph.tensors[0])(index=peephole, name="peephole", shape=(units,), dtype="int16",
+                                                quant=q(1e-3, 0), data=np.ones(units, dtype=np.int16)))
+    op.inputs = (*op.inputs[:10], peephole, *op.inputs[11:])
+    return "peephole"
+
+
+def lstm_state_not_variable(graph, op):
+    graph.tensors[op.inputs[19]].is_variable = False
+    return "variable tensors"
+
+
 CASES = {
+    "hard-swish-int16": hard_swish_int16,
+    "lstm-peephole": lambda: lstm_int8(lstm_peephole),
+    "lstm-cell-state-not-variable": lambda: lstm_int8(lstm_state_not_variable),
     "log-softmax-output-quantization": log_softmax_output_quantization,
     "reduce-max-requantizing": reduce_max_requantizing,
     "logistic-output-zero-point": logistic_output_zero_point,

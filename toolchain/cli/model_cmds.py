@@ -27,7 +27,8 @@ def inspect_command(model: str, board: str | None, as_json: bool) -> None:
     if report.unsupported_ops:
         first = report.unsupported_ops[0]
         raise UnsupportedError(f"{report.model}: {len(report.unsupported_ops)} operator(s) the code generator does "
-                               f"not support, first: operator {first['index']} {first['op']} ({first['types']})")
+                               f"not support, first: operator {first['index']} {first['op']} ({first['types']}): "
+                               f"{first['reason']}")
     if report.fit is not None and not report.fit.fits:
         raise DoesNotFitError(f"{report.model} does not fit: {report.fit.describe()}")
 
@@ -49,7 +50,7 @@ def _print_report(report) -> None:
     console.print(f"arena (tinylarge plan) {report.arena_bytes:,} B   arena (TFLM) {tflm}")
     if report.unsupported_ops:
         for u in report.unsupported_ops:
-            console.print(f"[red]unsupported[/red]: operator {u['index']} {u['op']} ({u['types']})")
+            console.print(f"[red]unsupported[/red]: operator {u['index']} {u['op']} ({u['types']}): {u['reason']}")
     else:
         console.print("all operators supported by the code generator")
     if report.fit is not None:

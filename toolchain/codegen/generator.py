@@ -220,6 +220,7 @@ def generate_c(graph: Graph, plan: MemoryPlan | None = None, target: str | None 
         "output_bytes_total": sum(t.nbytes for t in graph.output_tensors),
         "operators": operators, "headers": headers,
         "weights": [emitter.weights[s] for s in sorted(emitter.weights, key=_symbol_order)],
+        "variable_resets": _variable_resets(graph, plan),
         "uses_memmove": any(o["statement"] and o["statement"].startswith(("memmove", "memcpy")) for o in operators),
     }
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), keep_trailing_newline=True,
@@ -230,6 +231,16 @@ def generate_c(graph: Graph, plan: MemoryPlan | None = None, target: str | None 
     return GeneratedSources(files=dict(sorted(files.items())), plan=plan,
                             kernels={op.index: k for op, k in zip(graph.operators, kernels)}, cpu=target,
                             const_bytes=sum(w.length * w.element_bytes for w in emitter.weights.values()))
+
+
+def _variable_resets(graph: Graph, plan: MemoryPlan) -> list[dict]:
+    """Variable tensors that must not start as the arena's zeros: TFLM fills an int8 variable with
+    its zero point before the first invocation (every other type with zero bytes)."""
+    return [{"offset": plan.offsets[t.index], "bytes": t.nbytes, "value": c_int(t.quant.zero_point[0]),
+             "comment": _comment(f"tensor {t.index} {t.name} {t.describe()}")}
+            for t in graph.tensors
+            if t.is_variable and not t.is_constant and t.index in plan.offsets and t.dtype == "int8"
+            and t.quant is not None and t.quant.zero_point[0] != 0]
 
 
 def _symbol_order(symbol: str) -> tuple:

@@ -6,6 +6,24 @@ from toolchain.errors import UnsupportedError
 from toolchain.model.graph import Graph
 
 
+CONTROL_FLOW = ("control flow over subgraphs, which the code generator does not run (it runs the main "
+                "subgraph); a Keras 3 LSTM/GRU/SimpleRNN with unroll=False converts to a WHILE loop: build the "
+                "layer with unroll=True, or convert the LSTM to one fused UNIDIRECTIONAL_SEQUENCE_LSTM "
+                "(docs/codegen.md)")
+# Operators (with types) that have no kernel on purpose, and why.
+NO_KERNEL_REASONS = {
+    ("WHILE", "*"): CONTROL_FLOW, ("IF", "*"): CONTROL_FLOW, ("CALL_ONCE", "*"): CONTROL_FLOW,
+    ("HARD_SWISH", "int16"): "TFLM has no int16 HARD_SWISH kernel (its interpreter refuses the type as well)",
+}
+
+
+def no_kernel_reason(op: str, types: str) -> str:
+    for (name, input_type), reason in NO_KERNEL_REASONS.items():
+        if name == op and (input_type == "*" or types.startswith(f"{input_type},") or types.startswith(f"{input_type}->")):
+            return reason
+    return "no kernel for these types"
+
+
 def unsupported_ops(graph: Graph, cpu: str | None = None) -> list[dict]:
     """One dict(index, op, types, reason) per operator with no kernel row, or whose options or
     quantization the kernel's builder rejects."""
@@ -14,7 +32,7 @@ def unsupported_ops(graph: Graph, cpu: str | None = None) -> list[dict]:
         types = signature(graph, op)
         kernel = select_kernel(graph, op, cpu)
         if kernel is None:
-            problems.append({"index": op.index, "op": op.op, "types": types, "reason": "no kernel for these types"})
+            problems.append({"index": op.index, "op": op.op, "types": types, "reason": no_kernel_reason(op.op, types)})
             continue
         try:
             kernel.build(graph, op)
