@@ -1,0 +1,213 @@
+"""Keras recurrent nets through the stock TFLiteConverter, bit-exact with TFLM on the host and on
+the emulated Cortex-M4: an LSTM net converted to one fused UNIDIRECTIONAL_SEQUENCE_LSTM (int8 and
+float32) and an unrolled GRU net (int8 and 16x8).
+
+A Keras 3 LSTM converts to a WHILE loop (Keras 3 no longer marks its LSTM for the converter's
+fusion). The converter still fuses a function marked the way Keras 2 marked its LSTM
+(`api_implements: lstm_<id>`, `time_major`, `go_backwards`) when it reads a SavedModel, so the net's
+LSTM layer is called through such a function holding the layer's own weights; the test checks the
+function computes what the Keras layer computes. The stock converter refuses a 16x8 LSTM
+("Quantization to 16x8-bit not yet supported"): 16x8 LSTMs are checked with random models in
+test_ops_matmul.py instead."""
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+import pytest
+
+from opcheck import assert_all_exact, compare
+from opmodels import merge_graphs
+from toolchain.codegen import unsupported_ops
+from toolchain.emulators.opcheck import check_on_target
+from toolchain.model.reader import parse_model
+from toolchain.model.writer import write_model
+
+pytestmark = pytest.mark.tensorflow
+
+SEED = 2027
+STEPS, FEATURES, UNITS, CLASSES = 12, 6, 10, 4
+CALIBRATION = 32
+HOST_SAMPLES = 8
+M4_SAMPLES = 4
+
+
+def _sequences(rng: np.random.Generator, count: int) -> np.ndarray:
+    """Sums of slow random waves over time plus a little noise: calibration data with the structure
+    of a sensor signal, not white noise."""
+    t = np.linspace(0, 1, STEPS)[None, :, None]
+    freq = rng.uniform(0.5, 3, size=(count, 1, FEATURES))
+    phase = rng.uniform(0, 6.3, size=(count, 1, FEATURES))
+    return (np.sin(2 * np.pi * freq * t + phase) + rng.normal(0, 0.1, (count, STEPS, FEATURES))).astype(np.float32)
+
+
+def _train_briefly(model, data: np.ndarray) -> None:
+    targets = np.random.default_rng(SEED).normal(0, 1, size=(len(data), *model.output.shape[1:]))
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(data, targets.astype(np.float32), batch_size=8, epochs=5, verbose=0)
+
+
+def standard_lstm(tf, inputs, init_h, init_c, kernel, recurrent_kernel, bias):
+    """Keras's LSTM (gates i, f, c, o; sigmoid gates, tanh cell), the argument and result order
+    of Keras 2's standard_lstm that the converter's fusion reads."""
+    h, c, outputs = init_h, init_c, []
+    for t in range(inputs.shape[1]):
+        z = tf.matmul(inputs[:, t], kernel) + tf.matmul(h, recurrent_kernel) + bias
+        i, f, g, o = tf.split(z, 4, axis=1)
+        c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
+        h = tf.sigmoid(o) * tf.tanh(c)
+        outputs.append(h)
+    sequence = tf.stack(outputs, axis=1)
+    return sequence[:, -1], sequence, h, c, tf.constant(0.0)
+
+
+def lstm_net(tf, keras):
+    """(Keras model, the same net as a tf.function with the LSTM marked for fusion; the function
+    holds the trained weights as constants, as a SavedModel's variables would stay variables)."""
+    x = keras.Input((STEPS, FEATURES), batch_size=1)
+    lstm = keras.layers.LSTM(UNITS, return_sequences=True)
+    head = keras.layers.Dense(CLASSES)
+    model = keras.Model(x, head(lstm(x)))
+    _train_briefly(model, _sequences(np.random.default_rng(SEED), 64))
+    kernel, recurrent_kernel, bias = (tf.constant(w) for w in lstm.get_weights())
+    head_kernel, head_bias = (tf.constant(w) for w in head.get_weights())
+    fused = tf.function(lambda *args: standard_lstm(tf, *args), autograph=False, experimental_attributes={
+        "api_implements": f"lstm_{uuid.UUID(int=SEED)}", "api_preferred_device": "CPU",
+        "time_major": False, "go_backwards": False})
+
+    @tf.function(input_signature=[tf.TensorSpec((1, STEPS, FEATURES), tf.float32)])
+    def forward(x):
+        zeros = tf.zeros((1, UNITS))
+        sequence = fused(x, zeros, zeros, kernel, recurrent_kernel, bias)[1]
+        logits = tf.matmul(tf.reshape(sequence, (STEPS, UNITS)), head_kernel) + head_bias
+        return tf.reshape(logits, (1, STEPS, CLASSES))
+
+    return model, forward
+
+
+def gru_net(keras):
+    x = keras.Input((STEPS, FEATURES), batch_size=1)
+    y = keras.layers.GRU(UNITS, return_sequences=True, unroll=True)(x)
+    model = keras.Model(x, keras.layers.Dense(CLASSES)(y))
+    _train_briefly(model, _sequences(np.random.default_rng(SEED), 64))
+    return model
+
+
+def _quantize(tf, converter, variant: str) -> bytes:
+    if variant != "float32":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        data = _sequences(np.random.default_rng(SEED + 1), CALIBRATION)
+        converter.representative_dataset = lambda: ([data[i][None]] for i in range(len(data)))
+        sixteen = variant == "int16"
+        converter.target_spec.supported_ops = [
+            tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8 if sixteen
+            else tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = converter.inference_output_type = tf.int16 if sixteen else tf.int8
+    from toolchain.distill.tf_support import quiet_native_output
+
+    with quiet_native_output():
+        return bytes(converter.convert())
+
+
+def convert_saved_model(tf, forward, directory, variant: str) -> bytes:
+    module = tf.Module()
+    module.forward = forward
+    tf.saved_model.save(module, str(directory), signatures=forward.get_concrete_function())
+    return _quantize(tf, tf.lite.TFLiteConverter.from_saved_model(str(directory)), variant)
+
+
+@pytest.fixture(scope="module")
+def nets(tmp_path_factory):
+    pytest.importorskip("tensorflow")
+    from toolchain.distill.tf_support import require_tensorflow, seed_everything
+
+    tf = require_tensorflow()
+    seed_everything(SEED)
+    import keras
+
+    keras.utils.set_random_seed(SEED)
+    model, forward = lstm_net(tf, keras)
+    probe = _sequences(np.random.default_rng(SEED + 2), 1)
+    directory = tmp_path_factory.mktemp("lstm_saved_model")
+    built = {"lstm_fusion_error": float(np.abs(model(probe).numpy() - forward(probe).numpy()).max()),
+             "lstm/int8": convert_saved_model(tf, forward, directory / "int8", "int8"),
+             "lstm/float32": convert_saved_model(tf, forward, directory / "float32", "float32"),
+             "keras3_lstm/float32": _quantize(tf, tf.lite.TFLiteConverter.from_keras_model(model), "float32")}
+    try:
+        convert_saved_model(tf, forward, directory / "int16", "int16")
+        built["lstm_16x8_refusal"] = None
+    except Exception as exc:  # the converter's own error, whatever its class
+        built["lstm_16x8_refusal"] = str(exc)
+    keras.utils.set_random_seed(SEED)
+    gru = gru_net(keras)
+    for variant in ("int8", "int16"):
+        built[f"gru/{variant}"] = _quantize(tf, tf.lite.TFLiteConverter.from_keras_model(gru), variant)
+    return built
+
+
+def _graph(nets, label: str):
+    return parse_model(nets[label], name=label.replace("/", "_"))
+
+
+def _inputs(graph, rng: np.random.Generator, samples: int) -> list[np.ndarray]:
+    t = graph.input_tensors[0]
+    if t.dtype == "float32":
+        return [rng.uniform(-2, 2, (samples, *t.shape)).astype(np.float32)]
+    info = np.iinfo(t.dtype)
+    x = rng.integers(info.min, info.max + 1, (samples, *t.shape)).astype(t.dtype)
+    x[0], x[1] = info.min, info.max
+    return [x]
+
+
+def test_the_marked_function_is_the_keras_lstm(nets):
+    assert nets["lstm_fusion_error"] < 1e-5
+
+
+def test_keras_lstm_converts_to_one_fused_lstm(nets):
+    for label, activations in (("lstm/int8", "int8"), ("lstm/float32", "float32")):
+        graph = _graph(nets, label)
+        lstm = [op for op in graph.operators if op.op == "UNIDIRECTIONAL_SEQUENCE_LSTM"]
+        assert len(lstm) == 1, [op.op for op in graph.operators]
+        assert lstm[0].options["cell_clip"] == 10.0 and lstm[0].options["time_major"] is False
+        assert graph.tensors[lstm[0].inputs[0]].dtype == activations
+        assert graph.tensors[lstm[0].inputs[19]].dtype == ("int16" if activations == "int8" else "float32")
+
+
+def test_stock_converter_refuses_a_16x8_lstm(nets):
+    assert "16x8-bit not yet supported for op: 'UNIDIRECTIONAL_SEQUENCE_LSTM'" in (nets["lstm_16x8_refusal"] or "")
+
+
+def test_gru_unrolls_into_supported_operators(nets):
+    for variant in ("int8", "int16"):
+        graph = _graph(nets, f"gru/{variant}")
+        assert unsupported_ops(graph) == []
+        assert {"FULLY_CONNECTED", "LOGISTIC", "TANH", "MUL"} <= {op.op for op in graph.operators}
+
+
+def test_keras3_lstm_is_a_while_loop_refused_with_its_reason(nets):
+    problems = unsupported_ops(_graph(nets, "keras3_lstm/float32"))
+    assert [p["op"] for p in problems] == ["WHILE"]
+    assert "control flow" in problems[0]["reason"] and "unroll=True" in problems[0]["reason"]
+
+
+def test_recurrent_nets_match_tflm_on_the_host(nets):
+    """States carried over 8 invocations; every build under ASan + UBSan."""
+    rng = np.random.default_rng(SEED)
+    cases = []
+    for label in ("lstm/int8", "lstm/float32", "gru/int8", "gru/int16"):
+        graph = _graph(nets, label)
+        cases.append((label, graph, _inputs(graph, rng, HOST_SAMPLES)))
+    assert_all_exact(compare(cases, sanitize=lambda index, label: True))
+
+
+@pytest.mark.qemu
+def test_recurrent_nets_are_bit_exact_on_cortex_m4(nets, tmp_path):
+    """Every operator output of the integer nets equal to TFLM's on QEMU mps2-an386 (the float
+    LSTM calls expf/tanhf, whose newlib results can differ from the host's in the last bit)."""
+    graphs = [_graph(nets, label) for label in ("lstm/int8", "gru/int8", "gru/int16")]
+    path = tmp_path / "recurrent_m4.tflite"
+    write_model(merge_graphs(graphs, "recurrent_m4"), path)
+    report = check_on_target(path, "qemu_mps2_an386", samples=M4_SAMPLES)
+    assert report.cpu == "cortex-m4"
+    assert report.tensors_compared == M4_SAMPLES * sum(len(op.outputs) for g in graphs for op in g.operators)
+    assert report.ok, report.summary()
