@@ -39,6 +39,10 @@ def print_table(report: HilReport, console: Console | None = None) -> None:
         ms = lat.milliseconds()
         if ms:
             table.add_row("latency (ms)", f"median {ms['median']:.3f}  min {ms['min']:.3f}  max {ms['max']:.3f}")
+    if data["emulator_instructions"] is not None:
+        counted = data["emulator_instructions"]
+        table.add_row(f"{counted['emulator']} instructions", f"median {counted['median']:,}  min {counted['min']:,}  "
+                                                            f"max {counted['max']:,}")
     table.add_row("lost / duplicated", f"{report.lost} / {report.duplicated}")
     link = data["link"]
     table.add_row("link", f"{link['bytes_out']:,} B out, {link['bytes_in']:,} B in, {link['retransmits']} retransmits, "

@@ -67,6 +67,10 @@ class HilReport:
     link: dict
     wall_seconds: float
     error: str | None = None
+    # The emulator's own count per inference (Renode: sysbus.cpu ExecutedInstructions between the
+    # firmware's two counter reads), next to the firmware's counter in `latency`.
+    emulator_instructions: list[int] = field(default_factory=list, repr=False)
+    emulator: str | None = None
     outputs: list[np.ndarray] = field(default_factory=list, repr=False)
     counters: list[int] = field(default_factory=list, repr=False)
     exact_per_sample: np.ndarray = field(default_factory=lambda: np.zeros(0, bool), repr=False)
@@ -88,7 +92,15 @@ class HilReport:
             "latency": self.latency.to_json() if self.latency else None,
             "lost": self.lost, "duplicated": self.duplicated, "link": self.link,
             "wall_seconds": round(self.wall_seconds, 3), "error": self.error, "passed": self.passed,
+            "emulator_instructions": self._emulator_instructions_json(),
         }
+
+    def _emulator_instructions_json(self) -> dict | None:
+        count = metrics.latency(self.emulator_instructions, "instructions", 0)
+        if count is None:
+            return None
+        return {"emulator": self.emulator, "median": count.median, "min": count.min, "max": count.max,
+                "per_sample": list(self.emulator_instructions)}
 
 
 # ---- inputs ----
@@ -239,7 +251,7 @@ def run_project(directory: str | Path, options: RunOptions,
     inputs = prepare_inputs(graph, inputs_path=options.inputs_path, dataset_path=options.dataset_path,
                             samples=options.samples, seed=options.seed)
     reference = reference_outputs(project.model_path, inputs.arrays)  # before the device: TFLM is the truth
-    with _device_link(project, options) as link:
+    with _device_link(project, options) as (link, session):
         dut = Dut(link)
         identity = dut.identity()
         check_identity(identity, project.model_hash, graph)
@@ -249,6 +261,7 @@ def run_project(directory: str | Path, options: RunOptions,
                                  project=str(project.directory), clock_hz=project.board.cpu.clock_hz,
                                  on_result=hook,
                                  progress=(lambda done: progress(done, inputs.count)) if progress else None)
+        _add_emulator_instructions(report, session, dut)
     if options.save_outputs:
         save_outputs(graph, report.outputs, options.save_outputs)
     return report
@@ -268,7 +281,7 @@ def _device_link(project, options: RunOptions) -> Iterator:
         try:
             link = session.link if hasattr(session, "link") else open_link(session.url)
             try:
-                yield link
+                yield link, session
             finally:
                 link.close()
         finally:
@@ -279,9 +292,21 @@ def _device_link(project, options: RunOptions) -> Iterator:
         flash_project(project.directory, port=port, env=options.env)
     link = open_link(port, baud=project.board.console.baud)
     try:
-        yield link
+        yield link, None
     finally:
         link.close()
+
+
+def _add_emulator_instructions(report: HilReport, session, dut: Dut) -> None:
+    """Renode's executed instructions per answered inference. Only for a run without device
+    resets or errors: a reboot's self-test or an unanswered inference would shift the pairing of
+    counter reads to inferences."""
+    from toolchain.emulators.renode import RenodeSession
+
+    if (isinstance(session, RenodeSession) and report.counters and report.error is None
+            and dut.stats.resets == dut.stats.restarts == 0):
+        report.emulator_instructions = session.inference_instructions(len(report.counters))
+        report.emulator = "renode"
 
 
 @contextlib.contextmanager

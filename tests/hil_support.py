@@ -1,10 +1,14 @@
-"""Helpers shared by the HIL tests: the protocol compiled for the host (a test HAL over TCP) and
-the test model's known arithmetic."""
+"""Helpers shared by the HIL tests: the protocol compiled for the host (a test HAL over TCP), the
+test model's known arithmetic, and a HIL run through injected faults and emulator restarts."""
 from __future__ import annotations
 
 import re
 import subprocess
+import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -66,3 +70,64 @@ def toy_expected(inputs: list[np.ndarray]) -> list[np.ndarray]:
     out0 = np.concatenate([a[0], a[0] ^ np.int8(0x55)]).reshape(1, 600)
     out1 = np.array([int(a.astype(np.int64).sum() + b.astype(np.int64).sum())], dtype=np.int32)
     return [out0, out1]
+
+
+@dataclass
+class FaultRun:
+    report: object  # hil.runner.HilReport
+    dut: object  # hil.dut.Dut
+    proxy: object  # hil.proxy.LinkProxy
+    sessions: list
+
+    @property
+    def injected(self) -> int:
+        """Bytes the proxy flipped or dropped, both directions."""
+        return sum(getattr(d.stats, k) for d in (self.proxy.to_device, self.proxy.to_host)
+                   for k in ("flipped", "dropped"))
+
+
+def run_through_faults(project, start_session: Callable[[], object], *, samples: int = 60,
+                       restart_after: tuple[int, ...] = (15, 40), faults=None,
+                       response_timeout: float = 0.3) -> FaultRun:
+    """A HIL run through a fault-injecting proxy whose emulator (`start_session()`: a session with
+    `port` and `stop()`) is killed and started again after the results of `restart_after`: the
+    same path for QEMU and Renode."""
+    from hil.dut import Dut
+    from hil.link import open_link
+    from hil.proxy import FaultModel, LinkProxy
+    from hil.runner import check_identity, prepare_inputs, run_samples
+    from toolchain.model.reader import read_model
+    from toolchain.reference import reference_outputs
+
+    graph = read_model(project.model_path)
+    inputs = prepare_inputs(graph, samples=samples, seed=3)
+    reference = reference_outputs(project.model_path, inputs.arrays)
+    sessions = [start_session()]
+    proxy = LinkProxy(("127.0.0.1", sessions[0].port), faults=faults or FaultModel(0.001, 0.001, seed=5)).start()
+
+    def kill_and_restart() -> None:
+        time.sleep(0.003)  # lands inside the next inference's transfer
+        sessions[-1].stop()
+        sessions.append(start_session())
+        proxy.set_upstream(("127.0.0.1", sessions[-1].port))
+
+    restarts = []
+
+    def on_result(index, outputs, counter):
+        if index in restart_after:
+            restarts.append(threading.Thread(target=kill_and_restart))
+            restarts[-1].start()
+
+    try:
+        dut = Dut(open_link(proxy.url), response_timeout=response_timeout)
+        check_identity(dut.identity(), project.model_hash, graph)
+        report = run_samples(dut, inputs, reference, model=project.model_name, model_hash=project.model_hash,
+                             on_result=on_result)
+        for thread in restarts:
+            thread.join(60)
+        dut.close()
+    finally:
+        proxy.stop()
+        for session in sessions:
+            session.stop()
+    return FaultRun(report, dut, proxy, sessions)

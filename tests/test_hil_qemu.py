@@ -9,24 +9,19 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from hil.dut import Dut
-from hil.link import open_link
-from hil.proxy import FaultModel, LinkProxy
-from hil.runner import RunOptions, check_identity, prepare_inputs, run_project, run_samples
-from tests.conftest import SHARED_MODELS
+from hil.runner import RunOptions, run_project
+from tests.conftest import SHARED_MODELS, require
+from tests.hil_support import run_through_faults
 from toolchain.emulators.qemu import start_qemu
 from toolchain.emulators.sockets import free_local_port
 from toolchain.firmware.build import build_project
 from toolchain.firmware.project import generate_project, load_project
-from toolchain.model.reader import read_model
 from toolchain.reference import reference_outputs
 
 pytestmark = pytest.mark.qemu
@@ -53,7 +48,7 @@ class Builds:
 @pytest.fixture(scope="session")
 def hil_builds(tmp_path_factory) -> Builds:
     if shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None:
-        pytest.skip("qemu-system-arm / arm-none-eabi-gcc not installed (scripts/setup.sh)")
+        require(False, "qemu-system-arm / arm-none-eabi-gcc not installed (scripts/setup.sh)")
     return Builds(tmp_path_factory.mktemp("hil_firmware"))
 
 
@@ -117,49 +112,18 @@ def test_identity_mismatch_stops_with_both_hashes(hil_builds, tmp_path):
 
 def test_faults_and_emulator_restart_lose_and_duplicate_nothing(hil_builds):
     """1 byte in 500 flipped or dropped each way; QEMU killed and restarted twice mid-run."""
-    directory = hil_builds.project(_model("kws_ref_model"), "qemu_mps2_an386")
-    project = load_project(directory)
-    graph = read_model(project.model_path)
-    inputs = prepare_inputs(graph, samples=60, seed=3)
-    reference = reference_outputs(project.model_path, inputs.arrays)
-    sessions = [start_qemu(project.board, project.elf_path())]
-    proxy = LinkProxy(("127.0.0.1", sessions[0].port), faults=FaultModel(0.001, 0.001, seed=5)).start()
-
-    def kill_and_restart() -> None:
-        time.sleep(0.003)  # lands inside the next inference's transfer
-        sessions[-1].stop()
-        sessions.append(start_qemu(project.board, project.elf_path()))
-        proxy.set_upstream(("127.0.0.1", sessions[-1].port))
-
-    restarts = []
-
-    def on_result(index, outputs, counter):
-        if index in (15, 40):
-            restarts.append(threading.Thread(target=kill_and_restart))
-            restarts[-1].start()
-
-    try:
-        dut = Dut(open_link(proxy.url), response_timeout=0.3)
-        check_identity(dut.identity(), project.model_hash, graph)
-        report = run_samples(dut, inputs, reference, model=project.model_name, model_hash=project.model_hash,
-                             on_result=on_result)
-        for thread in restarts:
-            thread.join(30)
-        dut.close()
-    finally:
-        proxy.stop()
-        for session in sessions:
-            session.stop()
-    assert len(sessions) == 3
+    project = load_project(hil_builds.project(_model("kws_ref_model"), "qemu_mps2_an386"))
+    run = run_through_faults(project, lambda: start_qemu(project.board, project.elf_path()))
+    report, dut = run.report, run.dut
+    assert len(run.sessions) == 3
     assert report.agreement.exact_samples == 60 and (report.lost, report.duplicated) == (0, 0), report.to_json()
     # Every QEMU was talked to; the proxy may also retry once against a QEMU being killed before
     # the new upstream is set, so more connects than sessions is no fault.
-    assert proxy.upstream_connects >= len(sessions)
+    assert run.proxy.upstream_connects >= len(run.sessions)
     # A reboot is noticed by its boot frame or by the device's lost state; one that falls between
     # two inferences with its boot frame garbled needs no action, so at least one of the two is seen.
     assert dut.stats.resets + dut.stats.restarts >= 1
-    injected = sum(getattr(d.stats, k) for d in (proxy.to_device, proxy.to_host) for k in ("flipped", "dropped"))
-    assert injected > 20 and dut.stats.retransmits > 0
+    assert run.injected > 20 and dut.stats.retransmits > 0
 
 
 def test_flash_through_qemu_gdb_server(hil_builds):

@@ -1,34 +1,52 @@
 """Run firmware on Renode, headless, with the console UART on a local TCP socket.
 
-`find_renode()` locates Renode (`RENODE` pointing at the binary or its folder, else `renode` on
-PATH). `start_renode()` runs the project's generated .resc with `$port` set to a free local port,
+`find_renode()` locates Renode: `RENODE` pointing at the binary or its folder, else the portable
+tree `scripts/setup.sh` unpacks into `.tinylarge/renode/` from ../shared/renode, else `renode` on
+PATH. `start_renode()` runs the project's generated .resc with `$port` set to a free local port,
 waits until Renode listens there, and returns a `RenodeSession` whose `url` is a
 `socket://127.0.0.1:PORT` link like the QEMU runner's. Renode's server socket terminal queues
 UART output until a client connects, so the boot lines are not lost however late the host comes.
 `stop()` always ends Renode and everything it started (own process group: SIGINT, then SIGKILL).
+
+Renode's own instruction counter: a hook on the firmware's `tl_hal_counter` logs
+`sysbus.cpu ExecutedInstructions` each time the firmware reads its counter, and the firmware reads
+it right before and right after every inference; `RenodeSession.inference_instructions()` turns
+those pairs into one exact instruction count per inference, independent of the host's timing.
 """
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from toolchain import PROJECT_ROOT
 from toolchain.emulators.sockets import free_local_port, wait_until_listening
 from toolchain.errors import ToolchainError
 
 RENODE_ENV = "RENODE"
-STARTUP_TIMEOUT_S = 60.0  # mono/.NET start-up plus platform loading (SVD files may be downloaded)
+# Where scripts/setup.sh unpacks ../shared/renode's portable tarball (not under $TMPDIR: Renode
+# deletes $TMPDIR/renode-* folders when it creates a machine).
+INSTALLED_DIR = PROJECT_ROOT / ".tinylarge" / "renode"
+STARTUP_TIMEOUT_S = 60.0  # mono/.NET start-up plus platform loading
 STOP_GRACE_S = 5.0
+COUNTER_READ_MARK = "TL-COUNTER-READ"  # the hook's log line: "TL-COUNTER-READ <executed instructions>"
+COUNTER_FUNCTION = "tl_hal_counter"  # the firmware reads its counter here before and after each inference
+LOG_WAIT_S = 10.0  # Renode's log may trail the UART bytes a little
 
 INSTALL_HINT = (
-    "install Renode: download the Linux portable package (renode-VERSION.linux-portable-dotnet.tar.gz "
-    "or renode-VERSION.linux-portable.tar.gz) from https://github.com/renode/renode/releases, unpack it "
-    f"and put the folder on PATH or set {RENODE_ENV} to it (renode-test also needs "
-    "`pip install -r tests/requirements.txt` from that folder); or use the Docker image antmicro/renode"
+    "install Renode: with ../shared/renode/renode-1.16.1-mono-portable.tar.xz beside the project, "
+    "`scripts/setup.sh` installs its Mono runtime and unpacks it into .tinylarge/renode; otherwise "
+    "download a Linux portable package (renode-VERSION.linux-portable-dotnet.tar.gz or "
+    "renode-VERSION.linux-portable.tar.gz) from https://github.com/renode/renode/releases, unpack it "
+    f"outside /tmp and put the folder on PATH or set {RENODE_ENV} to it (renode-test also needs "
+    "`pip install -e '.[renode]'`, the pins of its tests/requirements.txt)"
 )
 
 
@@ -42,8 +60,9 @@ class RenodeTools:
     renode_test: Path | None  # the Robot Framework runner, beside renode in every package
 
 
-def find_renode(environ: dict[str, str] | None = None) -> RenodeTools:
-    """Renode from `RENODE` (binary or folder) or PATH; RenodeError with install steps otherwise."""
+def find_renode(environ: dict[str, str] | None = None, installed_dir: Path = INSTALLED_DIR) -> RenodeTools:
+    """Renode from `RENODE` (binary or folder), the tree setup unpacked into `installed_dir`, or
+    PATH; RenodeError with install steps otherwise."""
     environ = os.environ if environ is None else environ
     configured = environ.get(RENODE_ENV, "")
     if configured:
@@ -54,10 +73,43 @@ def find_renode(environ: dict[str, str] | None = None) -> RenodeTools:
                               + INSTALL_HINT)
         beside = binary.parent / "renode-test"
         return RenodeTools(binary, beside if beside.is_file() else _which("renode-test", environ))
+    unpacked = _unpacked_renode(installed_dir)
+    if unpacked is not None:
+        return RenodeTools(unpacked, unpacked.with_name("renode-test"))
     binary = _which("renode", environ)
     if binary is None:
-        raise RenodeError(f"Renode not found (no `renode` on PATH, {RENODE_ENV} not set); " + INSTALL_HINT)
+        raise RenodeError(f"Renode not found (no `renode` on PATH or in {installed_dir}, {RENODE_ENV} not set); "
+                          + INSTALL_HINT)
     return RenodeTools(binary, _which("renode-test", environ))
+
+
+def _unpacked_renode(installed_dir: Path) -> Path | None:
+    """The newest renode-*/renode that setup unpacked (with its renode-test beside it)."""
+    found = [binary for binary in sorted(Path(installed_dir).glob("renode-*/renode"))
+             if os.access(binary, os.X_OK) and binary.with_name("renode-test").is_file()]
+    return found[-1] if found else None
+
+
+def renode_test_command(tools: RenodeTools, suite: Path, results_dir: Path) -> list[str]:
+    if tools.renode_test is None:
+        raise RenodeError(f"renode-test not found beside {tools.renode}; " + INSTALL_HINT)
+    return [str(tools.renode_test), "-r", str(results_dir), str(suite)]
+
+
+def renode_test_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """renode-test runs `python3` from PATH: put this interpreter's folder (the project venv, which
+    holds the `renode` extra's Robot Framework pins) first."""
+    environ = dict(os.environ if environ is None else environ)
+    environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), environ.get("PATH", os.defpath)])
+    return environ
+
+
+def run_renode_test(suite: Path, results_dir: Path, *, tools: RenodeTools | None = None,
+                    timeout: float = 1800.0) -> subprocess.CompletedProcess:
+    """Runs a Robot suite with renode-test; results (robot_output.xml, log.html) go to `results_dir`."""
+    tools = tools or find_renode()
+    return subprocess.run(renode_test_command(tools, suite, results_dir), capture_output=True, text=True,
+                          timeout=timeout, env=renode_test_environment(), stdin=subprocess.DEVNULL)
 
 
 def _which(name: str, environ) -> Path | None:
@@ -73,6 +125,7 @@ class RenodeSession:
     port: int
     log_path: Path
     _log_file: object = field(repr=False, default=None)
+    monitor_port: int = 0
 
     @property
     def url(self) -> str:
@@ -108,6 +161,26 @@ class RenodeSession:
             return ""
         return "\n".join(text.splitlines()[-lines:])
 
+    def counter_reads(self) -> list[int]:
+        """Renode's executed-instruction count at each of the firmware's counter reads so far."""
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        return [int(n) for n in re.findall(rf"{COUNTER_READ_MARK} (\d+)", text)]
+
+    def inference_instructions(self, inferences: int) -> list[int]:
+        """Instructions Renode executed in each of the last `inferences` inferences (between the
+        firmware's two counter reads), waiting briefly for the log to catch up."""
+        deadline = time.monotonic() + LOG_WAIT_S
+        while True:
+            reads = self.counter_reads()
+            if len(reads) % 2 == 0 and len(reads) >= 2 * inferences:
+                break
+            if time.monotonic() > deadline:
+                raise RenodeError(f"Renode logged {len(reads)} counter reads, expected at least "
+                                  f"{2 * inferences} ({self.log_path})")
+            time.sleep(0.05)
+        pairs = [reads[i + 1] - reads[i] for i in range(0, len(reads), 2)]
+        return pairs[len(pairs) - inferences:] if inferences else []
+
     def __enter__(self) -> "RenodeSession":
         return self
 
@@ -115,12 +188,15 @@ class RenodeSession:
         self.stop()
 
 
-def renode_command(tools: RenodeTools, script: Path, elf: Path, port: int) -> list[str]:
-    """Headless Renode that sets $port and $elf, runs the project's .resc and starts the machine."""
-    return [str(tools.renode), "--disable-xwt", "--plain",
+def renode_command(tools: RenodeTools, script: Path, elf: Path, port: int, monitor_port: int) -> list[str]:
+    """Headless Renode (its monitor on `monitor_port`) that sets $port and $elf, runs the project's
+    .resc, logs the executed instructions at each counter read, and starts the machine."""
+    hook = f"self.Log(LogLevel.Info, '{COUNTER_READ_MARK} %d' % self.ExecutedInstructions)"
+    return [str(tools.renode), "--disable-xwt", "--plain", "-P", str(monitor_port),
             "-e", f"$port={port}",
             "-e", f"$elf=@{_monitor_path(elf)}",
             "-e", f"include @{_monitor_path(script)}",
+            "-e", f'sysbus.cpu AddHook `sysbus GetSymbolAddress "{COUNTER_FUNCTION}"` "{hook}"',
             "-e", "start"]
 
 
@@ -133,17 +209,20 @@ def start_renode(script: Path, elf: Path, *, port: int | None = None, log_path: 
         if not path.is_file():
             raise RenodeError(f"{what} {path} does not exist (run `tinylarge generate` / `tinylarge build` first)")
     port = port or free_local_port()
+    monitor_port = free_local_port()
+    while monitor_port == port:  # both probes closed: the kernel may hand out the same port twice
+        monitor_port = free_local_port()
     if log_path is None:
         log_path = Path(tempfile.mkdtemp(prefix="tinylarge-renode-")) / "renode.log"
     log_file = open(log_path, "wb")
     try:
-        process = subprocess.Popen(renode_command(tools, script, elf, port), stdin=subprocess.DEVNULL,
+        process = subprocess.Popen(renode_command(tools, script, elf, port, monitor_port), stdin=subprocess.DEVNULL,
                                    stdout=log_file, stderr=subprocess.STDOUT, cwd=script.parent,
                                    start_new_session=True)  # own group: stop() reaches mono/dotnet children
     except OSError as exc:
         log_file.close()
         raise RenodeError(f"cannot run {tools.renode}: {exc.strerror}") from None
-    session = RenodeSession(process, port, log_path, log_file)
+    session = RenodeSession(process, port, log_path, log_file, monitor_port)
     try:
         wait_until_listening(port, process, startup_timeout, lambda why: RenodeError(
             f"Renode's UART socket: Renode {why}; log {session.log_path}:\n{session.log_tail()}"),
