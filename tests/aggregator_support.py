@@ -14,7 +14,6 @@ from pathlib import Path
 import flatbuffers
 import httpx
 import numpy as np
-import pytest
 
 from toolchain.model import schema
 
@@ -41,13 +40,6 @@ class Server:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=15)
-
-
-def unavailable(reason: str) -> None:
-    """A required tool (PostgreSQL, Mosquitto) cannot run here: fail in CI, skip elsewhere."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 def run_cli(*args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:

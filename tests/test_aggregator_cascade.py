@@ -11,6 +11,7 @@ import pytest
 
 from aggregator_support import add_device, build_fc_softmax_teacher, post_batch, run_cli, start_server
 from toolchain.aggregator.confidence import judge
+from tests.conftest import import_required
 
 # Teacher: logits = the first three inputs (the fourth is ignored), then softmax.
 WEIGHTS = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]], dtype=np.float32)
@@ -124,7 +125,7 @@ def test_confidence_is_the_largest_class_probability(values, kind, label, confid
 
 @pytest.mark.tensorflow
 def test_keras_teacher_matches_its_own_prediction(tmp_path):
-    tf = pytest.importorskip("tensorflow")
+    tf = import_required("tensorflow", "TensorFlow not installed: the train extra (scripts/setup.sh)")
     from toolchain.aggregator.teacher import load_teacher
 
     model = tf.keras.Sequential([tf.keras.Input((4,), batch_size=1), tf.keras.layers.Dense(3, activation="softmax")])

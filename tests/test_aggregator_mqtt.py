@@ -15,11 +15,12 @@ import time
 import httpx
 import pytest
 
-from aggregator_support import TINYLARGE, Server, add_device, run_cli, unavailable
+from aggregator_support import TINYLARGE, Server, add_device, run_cli
 from hil.streamer import ResultStreamer
 from toolchain.aggregator.errors import AggregatorError
 from toolchain.aggregator.mosquitto import start_temp_mosquitto
 from toolchain.aggregator.mqtt import AGGREGATOR_USER, MqttPublisher, MqttRefused, parse_mqtt_url
+from tests.conftest import require
 
 AGGREGATOR_PASSWORD = "aggregator-secret"
 DEVICES = ("m-a", "m-b", "m-c", "m-d")
@@ -34,7 +35,7 @@ def fleet(tmp_path_factory):
     try:
         broker = start_temp_mosquitto(base / "broker", {**tokens, AGGREGATOR_USER: AGGREGATOR_PASSWORD})
     except AggregatorError as exc:
-        unavailable(f"cannot start mosquitto: {exc}")
+        require(False, f"cannot start mosquitto (scripts/setup.sh installs it): {exc}")
     yield broker, db, tokens
     broker.stop()
 

@@ -13,9 +13,10 @@ import psycopg
 import pytest
 
 from aggregator_support import (add_device, batch, build_fc_softmax_teacher, post_batch, run_cli, start_server,
-                                stored_seqs, unavailable)
+                                stored_seqs)
 from toolchain.aggregator.errors import AggregatorError
 from toolchain.aggregator.pgcluster import start_temp_postgres
+from tests.conftest import require
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def postgres():
         cluster = start_temp_postgres(base)
     except AggregatorError as exc:
         shutil.rmtree(base, ignore_errors=True)
-        unavailable(f"cannot start a local PostgreSQL server: {exc}")
+        require(False, f"cannot start a local PostgreSQL server (scripts/setup.sh installs it): {exc}")
     yield cluster
     cluster.stop()
     shutil.rmtree(base, ignore_errors=True)

@@ -15,7 +15,8 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from aggregator_support import add_device, batch, post_batch, run_cli, start_server, unavailable
+from aggregator_support import add_device, batch, post_batch, run_cli, start_server
+from tests.conftest import require
 from toolchain.aggregator.errors import AggregatorError
 from toolchain.aggregator.pgcluster import start_temp_postgres
 from toolchain.cli import main
@@ -85,7 +86,7 @@ def password_postgres():
         cluster = start_temp_postgres(base, password=PG_PASSWORD)
     except AggregatorError as exc:
         shutil.rmtree(base, ignore_errors=True)
-        unavailable(f"cannot start a local PostgreSQL server: {exc}")
+        require(False, f"cannot start a local PostgreSQL server (scripts/setup.sh installs it): {exc}")
     yield cluster
     cluster.stop()
     shutil.rmtree(base, ignore_errors=True)

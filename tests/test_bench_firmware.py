@@ -3,7 +3,6 @@
 The figures themselves are the bench's business; this checks its plumbing on the smallest model:
 both builds run, the harness output is parsed into exact figures, and the table carries them."""
 import importlib.util
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from toolchain.boards import load_board
+from tests.conftest import require
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("bench_firmware", ROOT / "bench" / "bench_firmware.py")
@@ -25,11 +25,7 @@ def tflm_harness() -> Path:
         (f"TFLM harness at {bench.TFLM_DIR} (TINYLARGE_SHARED_TFLM)", (bench.TFLM_DIR / "harness").is_dir()),
         ("qemu-system-arm", shutil.which("qemu-system-arm")),
         ("arm-none-eabi-g++", shutil.which("arm-none-eabi-g++"))) if not ok]
-    if missing:
-        message = "missing: " + ", ".join(missing)
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require(not missing, "missing: " + ", ".join(missing))
     return bench.TFLM_DIR
 
 

@@ -20,6 +20,7 @@ from toolchain.model.reader import read_model
 from toolchain.model.writer import write_model
 from toolchain.reference import tflm_arena_bytes
 from toolchain.runtime import RUNTIME_DIR
+from tests.conftest import require
 
 MODELS = ["hello_world_float", "hello_world_int8", "kws_ref_model", "micro_speech_quantized",
           "pretrainedResnet_quant"]
@@ -45,8 +46,7 @@ def generated(models_dir, tmp_path_factory):
 
 @pytest.mark.parametrize("compiler", ["gcc", *CROSS])
 def test_generated_c_compiles_strictly(generated, compiler):
-    if shutil.which(compiler) is None:
-        pytest.skip(f"{compiler} not installed")
+    require(shutil.which(compiler), f"{compiler} not installed (scripts/setup.sh)")
     for name, (_, sources, directory) in generated.items():
         for c_file in sources.c_files():
             result = subprocess.run([compiler, *STRICT, *CROSS.get(compiler, ["-O2"]), "-c", c_file,

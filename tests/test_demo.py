@@ -6,11 +6,13 @@ import sys
 import numpy as np
 import pytest
 
+from tests.conftest import import_required
+
 pytestmark = [pytest.mark.slow, pytest.mark.qemu, pytest.mark.tensorflow]
 
 
 def test_demo_end_to_end(tmp_path):
-    pytest.importorskip("tensorflow")
+    import_required("tensorflow", "TensorFlow not installed: the train extra (scripts/setup.sh)")
     out = tmp_path / "demo"
     result = subprocess.run([sys.executable, "-m", "toolchain.cli", "demo", "-o", str(out), "--json"],
                             capture_output=True, text=True, timeout=1200)
@@ -35,7 +37,7 @@ def test_demo_end_to_end(tmp_path):
 def test_demo_split_end_to_end(tmp_path):
     """`demo --split`: the device runs the student's head, the aggregator its tail; every stored
     output equals the whole student's TFLM output."""
-    pytest.importorskip("tensorflow")
+    import_required("tensorflow", "TensorFlow not installed: the train extra (scripts/setup.sh)")
     out = tmp_path / "demo"
     result = subprocess.run([sys.executable, "-m", "toolchain.cli", "demo", "--split", "-o", str(out), "--json"],
                             capture_output=True, text=True, timeout=1200)

@@ -8,6 +8,7 @@ import pytest
 
 from toolchain.distill import synthetic
 from toolchain.distill.datasets import (DatasetError, load_dataset, load_extra, merge_extra, split)
+from tests.conftest import import_required
 
 
 def test_npz_keeps_samples_labels_and_class_names(tmp_path):
@@ -79,7 +80,7 @@ def test_csv_errors_name_the_line(tmp_path):
 
 
 def test_image_folder_one_subfolder_per_class(tmp_path):
-    image = pytest.importorskip("PIL.Image")
+    image = import_required("PIL.Image", "Pillow not installed: the train extra (scripts/setup.sh)")
     for name, value in (("cat", 255), ("dog", 0)):
         (tmp_path / name).mkdir()
         for i in range(2):

@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow loads: keep its C++ log out of the test output
-pytest.importorskip("tensorflow")
-
 from click.testing import CliRunner  # noqa: E402
+
+from tests.conftest import import_required  # noqa: E402
+
+import_required("tensorflow", "TensorFlow not installed: the train extra (scripts/setup.sh)")
 
 from toolchain.cli import main  # noqa: E402
 from toolchain.distill import pipeline  # noqa: E402
@@ -131,7 +133,8 @@ def test_student_fits_the_default_board_with_every_operator_supported(run):
 
 
 def test_generated_c_is_bit_exact_with_tflm_on_the_student(run):
-    verify = pytest.importorskip("toolchain.codegen.verify")
+    from toolchain.codegen import verify
+
     report = verify.verify_model(run[2].model_path, samples=40, seed=1)
     assert report.samples == 40 and report.ok, report.first_mismatch
 

@@ -3,14 +3,13 @@ constants as the C expects, and their C compiles warning-free for the M55. Bit-e
 emulated M55, per operator, is tests/test_opcheck_qemu.py (qemu_mps3_an547)."""
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 
 import numpy as np
 import pytest
 
-from tests.conftest import SHARED_MODELS
+from tests.conftest import SHARED_MODELS, require
 from toolchain.codegen import generate_c, write_sources
 from toolchain.codegen.kernel_table import ConstArray
 from toolchain.codegen.ops import _mve
@@ -66,8 +65,7 @@ def test_depthwise_even_then_odd_matches_vmull_lanes():
 
 @pytest.mark.parametrize("model", SHARED_MODELS, ids=lambda p: p.stem)
 def test_generated_c_compiles_strictly_for_the_m55(model, tmp_path):
-    if shutil.which("arm-none-eabi-gcc") is None:
-        (pytest.fail if os.environ.get("CI") == "true" else pytest.skip)("arm-none-eabi-gcc not installed (scripts/setup.sh)")
+    require(shutil.which("arm-none-eabi-gcc"), "arm-none-eabi-gcc not installed (scripts/setup.sh)")
     sources = generate_c(read_model(model), target="cortex-m55")
     write_sources(sources, tmp_path)
     for c_file in sources.c_files():

@@ -8,6 +8,7 @@ import pytest
 
 from opcheck import assert_all_exact, compare
 from toolchain.model.reader import parse_model
+from tests.conftest import import_required
 
 pytestmark = pytest.mark.tensorflow
 
@@ -66,7 +67,7 @@ def _models(keras):
 
 @pytest.fixture(scope="module")
 def converted():
-    pytest.importorskip("tensorflow")
+    import_required("tensorflow", "TensorFlow not installed: the train extra (scripts/setup.sh)")
     import keras
 
     keras.utils.set_random_seed(11)

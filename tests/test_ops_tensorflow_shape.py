@@ -10,6 +10,7 @@ import pytest
 from opcheck import assert_all_exact, compare
 from test_ops_tensorflow import _convert
 from toolchain.model.reader import parse_model
+from tests.conftest import import_required
 
 pytestmark = pytest.mark.tensorflow
 
@@ -59,7 +60,7 @@ def _models(keras):
 
 @pytest.fixture(scope="module")
 def converted():
-    pytest.importorskip("tensorflow")
+    import_required("tensorflow", "TensorFlow not installed: the train extra (scripts/setup.sh)")
     import keras
 
     keras.utils.set_random_seed(12)

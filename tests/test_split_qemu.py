@@ -5,7 +5,6 @@ whole model's TFLM output, nothing lost, and the cascade must still judge and es
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -21,6 +20,7 @@ from toolchain.firmware.project import generate_project
 from toolchain.model.reader import read_model
 from toolchain.reference import reference_outputs
 from toolchain.split import write_split
+from tests.conftest import require
 
 pytestmark = pytest.mark.qemu
 
@@ -31,11 +31,7 @@ SAMPLES = 12
 
 def _require_tools() -> None:
     missing = [tool for tool in ("qemu-system-arm", "arm-none-eabi-gcc") if shutil.which(tool) is None]
-    if missing:
-        message = f"{', '.join(missing)} not installed (scripts/setup.sh)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require(not missing, f"{', '.join(missing)} not installed (scripts/setup.sh)")
 
 
 def test_head_on_qemu_tail_at_aggregator_equals_whole_model(kws_model, tmp_path):
