@@ -18,6 +18,7 @@ import pytest
 
 from opcheck import assert_all_exact, compare
 from opmodels import merge_graphs
+from tests.conftest import import_required
 from toolchain.codegen import unsupported_ops
 from toolchain.emulators.opcheck import check_on_target
 from toolchain.model.reader import parse_model
@@ -118,7 +119,7 @@ def convert_saved_model(tf, forward, directory, variant: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def nets(tmp_path_factory):
-    pytest.importorskip("tensorflow")
+    import_required("tensorflow", "TensorFlow not installed: the train extra (scripts/setup.sh)")
     from toolchain.distill.tf_support import require_tensorflow, seed_everything
 
     tf = require_tensorflow()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 import subprocess
 
 import yaml
@@ -46,6 +47,11 @@ def test_qemu_job_sets_up_fetches_the_models_then_runs_the_pytest_suite_through_
     # Without the TFLM harness the job names the one test it leaves out.
     assert "--deselect tests/test_bench_firmware.py" in runs[suite]
     assert (PROJECT_ROOT / "tests" / "test_bench_firmware.py").is_file()
+    # Without ../shared/renode (the tarball setup.sh unpacks) it leaves out the tests marked renode,
+    # which would otherwise fail with CI=true; the renode job boots the same boards.
+    tarball = re.search(r"^RENODE_TARBALL=(\S+)$", (PROJECT_ROOT / "scripts" / "setup.sh").read_text(), re.M).group(1)
+    assert f"[ ! -f {tarball} ]" in runs[suite] and 'args+=(-m "not renode")' in runs[suite]
+    assert '    "renode: runs firmware on Renode' in (PROJECT_ROOT / "pyproject.toml").read_text()
 
 
 def test_renode_job_builds_firmware_then_runs_the_generated_suites_with_renode_test_action():
