@@ -19,8 +19,9 @@ import pytest
 from opcheck import assert_all_exact, compare
 from opmodels import merge_graphs
 from tests.conftest import import_required
-from toolchain.codegen import unsupported_ops
+from toolchain.codegen import generate_c, unsupported_ops
 from toolchain.emulators.opcheck import check_on_target
+from toolchain.inspect import inspect_model
 from toolchain.model.reader import parse_model
 from toolchain.model.writer import write_model
 
@@ -199,6 +200,15 @@ def test_recurrent_nets_match_tflm_on_the_host(nets):
         graph = _graph(nets, label)
         cases.append((label, graph, _inputs(graph, rng, HOST_SAMPLES)))
     assert_all_exact(compare(cases, sanitize=lambda index, label: True))
+
+
+def test_recurrent_nets_fit_the_arena_inspect_predicts(nets, tmp_path):
+    for label in ("lstm/int8", "lstm/float32", "gru/int8", "gru/int16"):
+        path = tmp_path / f"{label.replace('/', '_')}.tflite"
+        path.write_bytes(nets[label])
+        predicted = inspect_model(path).arena_bytes
+        assert generate_c(_graph(nets, label)).plan.arena_bytes == predicted, label
+        assert generate_c(_graph(nets, label), target="cortex-m4").plan.arena_bytes <= predicted, label
 
 
 @pytest.mark.qemu
