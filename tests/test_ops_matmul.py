@@ -118,3 +118,16 @@ def test_inspect_predicts_the_arena_with_scratch(tmp_path):
     write_model(graph, path)
     report = inspect_model(path)
     assert report.arena_bytes == generate_c(graph).arena_bytes > plan_memory(graph).arena_bytes
+
+
+def test_lstm_types_tflm_does_not_run_are_refused_by_name():
+    """TFLM's LSTM reads int8 activations with int8 weights, int32 biases and an int16 cell state,
+    int16 activations with int64 biases: other mixes (it would misread them) get one clear line."""
+    graph = PRODUCT_MAKERS["UNIDIRECTIONAL_SEQUENCE_LSTM"](np.random.default_rng(5), "int16")
+    op = graph.operators[0]
+    for position in (12, 13, 14, 15):
+        bias = graph.tensors[op.inputs[position]]
+        bias.dtype, bias.data = "int32", bias.data.astype(np.int32)
+    problems = unsupported_ops(graph)
+    assert len(problems) == 1
+    assert "biases int32: with int16 activations TFLM's LSTM takes int8 weights, int64 biases" in problems[0]["reason"]
