@@ -4,9 +4,10 @@ float32) and an unrolled GRU net (int8 and 16x8).
 
 A Keras 3 LSTM converts to a WHILE loop (Keras 3 no longer marks its LSTM for the converter's
 fusion). The converter still fuses a function marked the way Keras 2 marked its LSTM
-(`api_implements: lstm_<id>`, `time_major`, `go_backwards`) when it reads a SavedModel, so the net's
-LSTM layer is called through such a function holding the layer's own weights; the test checks the
-function computes what the Keras layer computes. The stock converter refuses a 16x8 LSTM
+(`api_implements: lstm_<id>`, `time_major`, `go_backwards`), and `from_keras_model` keeps the mark
+(it converts through a SavedModel). So `lstm_net` trains a Keras LSTM net, then returns the same net
+with the LSTM layer called through such a function holding the trained weights as constants; the
+test checks it computes what the Keras net computes. The stock converter refuses a 16x8 LSTM
 ("Quantization to 16x8-bit not yet supported"): 16x8 LSTMs are checked with random models in
 test_ops_matmul.py instead."""
 from __future__ import annotations
@@ -50,8 +51,8 @@ def _train_briefly(model, data: np.ndarray) -> None:
 
 
 def standard_lstm(tf, inputs, init_h, init_c, kernel, recurrent_kernel, bias):
-    """Keras's LSTM (gates i, f, c, o; sigmoid gates, tanh cell), the argument and result order
-    of Keras 2's standard_lstm that the converter's fusion reads."""
+    """Keras's LSTM (gates i, f, c, o; sigmoid gates, tanh cell), with the argument and result
+    order of Keras 2's standard_lstm, which the converter's fusion reads."""
     h, c, outputs = init_h, init_c, []
     for t in range(inputs.shape[1]):
         z = tf.matmul(inputs[:, t], kernel) + tf.matmul(h, recurrent_kernel) + bias
@@ -63,28 +64,38 @@ def standard_lstm(tf, inputs, init_h, init_c, kernel, recurrent_kernel, bias):
     return sequence[:, -1], sequence, h, c, tf.constant(0.0)
 
 
-def lstm_net(tf, keras):
-    """(Keras model, the same net as a tf.function with the LSTM marked for fusion; the function
-    holds the trained weights as constants, as a SavedModel's variables would stay variables)."""
+def fused_lstm_layer(keras, lstm):
+    """A Keras layer computing `lstm` (trained, return_sequences=True) through a function marked
+    for the converter's Keras-LSTM fusion; the weights are constants (a variable read inside the
+    marked function would stay a variable in the converted model)."""
+    import tensorflow as tf
+
+    marked = tf.function(lambda *args: standard_lstm(tf, *args), autograph=False, experimental_attributes={
+        "api_implements": f"lstm_{uuid.UUID(int=SEED)}", "api_preferred_device": "CPU",
+        "time_major": False, "go_backwards": False})
+    weights, units = lstm.get_weights(), lstm.units
+
+    class FusedLSTM(keras.layers.Layer):
+        def call(self, x):
+            zeros = tf.zeros((x.shape[0], units))
+            return marked(x, zeros, zeros, *(tf.constant(w) for w in weights))[1]
+
+    return FusedLSTM()
+
+
+def lstm_nets(keras):
+    """(the trained Keras LSTM net, the same net with its LSTM fused for the converter)."""
     x = keras.Input((STEPS, FEATURES), batch_size=1)
     lstm = keras.layers.LSTM(UNITS, return_sequences=True)
     head = keras.layers.Dense(CLASSES)
     model = keras.Model(x, head(lstm(x)))
     _train_briefly(model, _sequences(np.random.default_rng(SEED), 64))
-    kernel, recurrent_kernel, bias = (tf.constant(w) for w in lstm.get_weights())
-    head_kernel, head_bias = (tf.constant(w) for w in head.get_weights())
-    fused = tf.function(lambda *args: standard_lstm(tf, *args), autograph=False, experimental_attributes={
-        "api_implements": f"lstm_{uuid.UUID(int=SEED)}", "api_preferred_device": "CPU",
-        "time_major": False, "go_backwards": False})
+    fused_x = keras.Input((STEPS, FEATURES), batch_size=1)
+    return model, keras.Model(fused_x, head(fused_lstm_layer(keras, lstm)(fused_x)))
 
-    @tf.function(input_signature=[tf.TensorSpec((1, STEPS, FEATURES), tf.float32)])
-    def forward(x):
-        zeros = tf.zeros((1, UNITS))
-        sequence = fused(x, zeros, zeros, kernel, recurrent_kernel, bias)[1]
-        logits = tf.matmul(tf.reshape(sequence, (STEPS, UNITS)), head_kernel) + head_bias
-        return tf.reshape(logits, (1, STEPS, CLASSES))
 
-    return model, forward
+def lstm_net(keras):
+    return lstm_nets(keras)[1]
 
 
 def gru_net(keras):
@@ -95,7 +106,11 @@ def gru_net(keras):
     return model
 
 
-def _quantize(tf, converter, variant: str) -> bytes:
+def convert(tf, model, variant: str) -> bytes:
+    """The stock converter: float32, full int8 or 16x8, integer input and output."""
+    from toolchain.distill.tf_support import quiet_native_output
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
     if variant != "float32":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         data = _sequences(np.random.default_rng(SEED + 1), CALIBRATION)
@@ -105,21 +120,12 @@ def _quantize(tf, converter, variant: str) -> bytes:
             tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8 if sixteen
             else tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         converter.inference_input_type = converter.inference_output_type = tf.int16 if sixteen else tf.int8
-    from toolchain.distill.tf_support import quiet_native_output
-
     with quiet_native_output():
         return bytes(converter.convert())
 
 
-def convert_saved_model(tf, forward, directory, variant: str) -> bytes:
-    module = tf.Module()
-    module.forward = forward
-    tf.saved_model.save(module, str(directory), signatures=forward.get_concrete_function())
-    return _quantize(tf, tf.lite.TFLiteConverter.from_saved_model(str(directory)), variant)
-
-
 @pytest.fixture(scope="module")
-def nets(tmp_path_factory):
+def nets():
     import_required("tensorflow", "TensorFlow not installed: the train extra (scripts/setup.sh)")
     from toolchain.distill.tf_support import require_tensorflow, seed_everything
 
@@ -128,22 +134,20 @@ def nets(tmp_path_factory):
     import keras
 
     keras.utils.set_random_seed(SEED)
-    model, forward = lstm_net(tf, keras)
+    model, fused = lstm_nets(keras)
     probe = _sequences(np.random.default_rng(SEED + 2), 1)
-    directory = tmp_path_factory.mktemp("lstm_saved_model")
-    built = {"lstm_fusion_error": float(np.abs(model(probe).numpy() - forward(probe).numpy()).max()),
-             "lstm/int8": convert_saved_model(tf, forward, directory / "int8", "int8"),
-             "lstm/float32": convert_saved_model(tf, forward, directory / "float32", "float32"),
-             "keras3_lstm/float32": _quantize(tf, tf.lite.TFLiteConverter.from_keras_model(model), "float32")}
+    built = {"lstm_fusion_error": float(np.abs(model(probe).numpy() - fused(probe).numpy()).max()),
+             "lstm/int8": convert(tf, fused, "int8"), "lstm/float32": convert(tf, fused, "float32"),
+             "keras3_lstm/float32": convert(tf, model, "float32")}
     try:
-        convert_saved_model(tf, forward, directory / "int16", "int16")
+        convert(tf, fused, "int16")
         built["lstm_16x8_refusal"] = None
     except Exception as exc:  # the converter's own error, whatever its class
         built["lstm_16x8_refusal"] = str(exc)
     keras.utils.set_random_seed(SEED)
     gru = gru_net(keras)
     for variant in ("int8", "int16"):
-        built[f"gru/{variant}"] = _quantize(tf, tf.lite.TFLiteConverter.from_keras_model(gru), variant)
+        built[f"gru/{variant}"] = convert(tf, gru, variant)
     return built
 
 
