@@ -720,7 +720,8 @@ def unidirectional_sequence_lstm(rng, dtype: str) -> Graph:
     """TFLM's general LSTM in float32, int8 (int32 biases, int16 cell state) or 16x8 (int16
     activations, int64 biases); batch- or time-major, cell clipping sometimes; hidden and cell state
     are variable tensors carried from sample to sample (an int8 hidden state starts at its zero
-    point, as TFLM resets it). Integer cell scales are powers of two or not (TFLM rounds to one)."""
+    point, as TFLM resets it); proj_clip set sometimes (TFLM ignores it: there is no
+    projection). Integer cell scales are powers of two or not (TFLM rounds to one)."""
     batches, steps, input_size, units = (int(rng.integers(1, 3)), int(rng.integers(1, 5)),
                                          int(rng.integers(1, 6)), int(rng.integers(1, 6)))
     time_major = bool(rng.random() < 0.3)
@@ -761,7 +762,8 @@ def unidirectional_sequence_lstm(rng, dtype: str) -> Graph:
     b.tensors[hidden].is_variable = b.tensors[cell].is_variable = True
     inputs = [x, *weights, *recurrent, -1, -1, -1, *biases, -1, -1, hidden, cell, -1, -1, -1, -1]
     b.op("UNIDIRECTIONAL_SEQUENCE_LSTM", inputs, (y,), {
-        "fused_activation_function": "TANH", "cell_clip": float(rng.choice([0.0, 0.0, 0.8, 3.0])), "proj_clip": 0.0,
+        "fused_activation_function": "TANH",
+        "cell_clip": float(rng.choice([0.0, 0.0, 0.8, 3.0])), "proj_clip": float(rng.choice([0.0, 2.0])),
         "time_major": time_major, "asymmetric_quantize_inputs": False})
     return b.graph((x,), (y,))
 

@@ -131,3 +131,10 @@ def test_lstm_types_tflm_does_not_run_are_refused_by_name():
     problems = unsupported_ops(graph)
     assert len(problems) == 1
     assert "biases int32: with int16 activations TFLM's LSTM takes int8 weights, int64 biases" in problems[0]["reason"]
+
+
+def test_lstm_cell_activation_other_than_tanh_is_refused():
+    graph = PRODUCT_MAKERS["UNIDIRECTIONAL_SEQUENCE_LSTM"](np.random.default_rng(5), "int8")
+    graph.operators[0].options["fused_activation_function"] = "RELU"
+    problems = unsupported_ops(graph)
+    assert len(problems) == 1 and "cell gate activation RELU: TFLM's LSTM runs TANH only" in problems[0]["reason"]

@@ -20,6 +20,7 @@ from toolchain.model.graph import Graph, Operator, Tensor
 INPUT_WEIGHTS, RECURRENT_WEIGHTS, PEEPHOLES, BIASES = (1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11), (12, 13, 14, 15)
 PROJECTION, HIDDEN, CELL, LAYER_NORMS = (16, 17), 18, 19, (20, 21, 22, 23)
 INPUT_COUNT = 24
+# proj_clip is ignored, as in TFLM: there is no projection
 GATE_INPUT_SCALE = 2.0 ** -12   # FC outputs, Q3.12
 GATE_OUTPUT_SCALE = 2.0 ** -15  # sigmoid / tanh outputs, Q0.15
 # activation type -> (weight type, bias type, cell state type) TFLM's Eval accepts
@@ -41,10 +42,10 @@ def _layout(graph: Graph, op: Operator) -> dict:
             raise _fail(op, f"{name} inputs {present} are present; TFLM's LSTM kernel supports none")
     if optional_input(graph, op, INPUT_WEIGHTS[0]) is None:
         raise _fail(op, "no input gate (CIFG); TFLM's LSTM kernel requires all four gates")
-    if op.options.get("fused_activation_function", "TANH") != "TANH":
-        raise _fail(op, f"cell activation {op.options.get('fused_activation_function')} (only TANH)")
-    if float(op.options.get("proj_clip", 0.0) or 0.0) != 0.0:
-        raise _fail(op, "proj_clip without projection")
+    activation = op.options.get("fused_activation_function", "TANH")
+    if activation != "TANH":  # TFLM's gate step has a case for tanh (and sigmoid, which no schema value reaches)
+        raise _fail(op, f"cell gate activation {activation}: TFLM's LSTM runs TANH only (its gate step "
+                        f"has no case for any other: it asserts)")
     inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
     hidden, cell = optional_input(graph, op, HIDDEN), optional_input(graph, op, CELL)
     if hidden is None or cell is None:
