@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from aggregator_support import add_device, build_fc_softmax_teacher, post_batch, run_cli, start_server
-from toolchain.aggregator.confidence import judge
+from toolchain.aggregator.confidence import judge, judge_all
 from tests.conftest import import_required
 
 # Teacher: logits = the first three inputs (the fourth is ignored), then softmax.
@@ -64,7 +64,7 @@ def test_unsure_results_with_input_go_to_the_teacher(cascade_service):
     assert (escalated, teacher_label, tiny) == (1, 0, 1)
     assert conf == pytest.approx(_softmax([1.0, 1.2, 0.0])[1], rel=1e-9)
     assert teacher_conf == pytest.approx(_softmax([4, 0, 0])[0], rel=1e-5)
-    assert model_input == "[4.0, 0.0, 0.0, 1.0]"
+    assert model_input == "[4.0,0.0,0.0,1.0]"  # compact JSON text (orjson)
 
     stats = httpx.get(f"{server.url}/v1/stats").json()
     assert stats["results"] == 5 and stats["escalated"] == 3
@@ -121,6 +121,20 @@ def test_confidence_is_the_largest_class_probability(values, kind, label, confid
     judged = judge(values, kind)
     assert judged.label == label
     assert judged.confidence == pytest.approx(confidence, rel=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["auto", "probabilities", "logits"])
+def test_a_batch_is_judged_in_one_pass_as_row_by_row(kind):
+    """judge_all (numpy, one pass per batch) gives judge's label and confidence for every row: ties,
+    logits, probabilities, values in [0, 1] that do not sum to 1, and huge logits."""
+    rng = np.random.default_rng(7)
+    outputs = [[0.1, 0.7, 0.2], [0.5, 0.5, 0.0], [2.0, 1.0, 0.0], [0.2, 0.3, 0.1], [1000.0, 0.0, -3.0],
+               [-1.0, -1.0, -1.0], *rng.uniform(-20, 20, (40, 3)).tolist(),
+               *rng.dirichlet(np.ones(3), 40).tolist(), *rng.uniform(0, 1, (40, 3)).tolist()]
+    expected = [judge(output, kind) for output in outputs]
+    judged = judge_all(outputs, kind)
+    assert [j.label for j in judged] == [e.label for e in expected]
+    assert [j.confidence for j in judged] == pytest.approx([e.confidence for e in expected], rel=1e-12)
 
 
 @pytest.mark.tensorflow

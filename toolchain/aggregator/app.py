@@ -32,6 +32,7 @@ from starlette.exceptions import HTTPException
 
 from toolchain.aggregator.auth import DeviceAuthenticator, Forbidden, Unauthorized
 from toolchain.aggregator.errors import AggregatorError, StoreUnavailableError
+from toolchain.aggregator.groupcommit import GroupCommit
 from toolchain.aggregator.ingest import DEFAULT_THRESHOLD, Cascade, ingest_bodies, ingest_body
 from toolchain.aggregator.models import MAX_BODY_BYTES, BatchRejected
 from toolchain.aggregator.mqtt import MqttIngest, MqttSettings
@@ -159,12 +160,13 @@ def _add_error_handlers(app: FastAPI, allowed_hosts: tuple[str, ...]) -> None:
 def _add_api(app: FastAPI, store: Store, cascade: Cascade | None, config: ServiceConfig, tail: Tail | None,
              mqtt: MqttIngest | None) -> None:
     auth = DeviceAuthenticator(store)
+    writer = GroupCommit(store)  # concurrent requests share transactions
 
     @app.post("/v1/results")
     async def post_results(request: Request) -> dict:
         device = await run_in_threadpool(auth.device_for, request.headers.get("authorization"))
         body = await _read_limited_body(request, config.max_body_bytes)
-        return await run_in_threadpool(ingest_body, store, device, body, cascade, tail)
+        return await run_in_threadpool(ingest_body, writer, device, body, cascade, tail)
 
     stats_cache = _StatsCache(store.stats)
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from toolchain.aggregator.auth import DeviceAuthenticator
-from toolchain.aggregator.confidence import judge
+from toolchain.aggregator.confidence import judge, judge_all
+from toolchain.aggregator.groupcommit import GroupCommit
 from toolchain.aggregator.models import BatchRejected, ResultBatch, parse_batch
 from toolchain.aggregator.store import ResultRow, Store
 from toolchain.aggregator.tail import Tail
@@ -24,10 +25,11 @@ class Cascade:
     threshold: float = DEFAULT_THRESHOLD
 
 
-def ingest_body(store: Store, sender: str, body: bytes, cascade: Cascade | None, tail: Tail | None = None) -> dict:
+def ingest_body(store: Store | GroupCommit, sender: str, body: bytes, cascade: Cascade | None,
+                tail: Tail | None = None) -> dict:
     """Validate, finish (split computing), judge, escalate and store one batch sent by device
-    `sender`, in one transaction (a worker thread: parsing a large body must not stall an event
-    loop). Returns the answer {"accepted", "duplicates", "escalated"}; raises BatchRejected or Forbidden."""
+    `sender`, in one transaction (shared with concurrent requests' batches when `store` is a
+    GroupCommit; a worker thread: parsing a large body must not stall an event loop). Returns the answer {"accepted", "duplicates", "escalated"}; raises BatchRejected or Forbidden."""
     batch = parse_batch(body)
     DeviceAuthenticator.require_same_device(sender, batch.device)
     rows = _rows(batch, cascade, tail)
@@ -80,11 +82,10 @@ def prepare_rows(batch: ResultBatch, cascade: Cascade | None) -> list[ResultRow]
     the whole batch before any teacher run, so acceptance never depends on confidence)."""
     if cascade is not None:
         _check_input_sizes(batch, cascade.teacher)
+    outputs = [_dequantized(result.output, batch.output_quant) for result in batch.results]
     rows = []
-    for result in batch.results:
-        output = _dequantized(result.output, batch.output_quant)
+    for result, output, tiny in zip(batch.results, outputs, judge_all(outputs, batch.output_kind)):
         model_input = None if result.input is None else _dequantized(result.input, batch.input_quant)
-        tiny = judge(output, batch.output_kind)
         teacher_label = teacher_confidence = None
         escalate = cascade is not None and model_input is not None and tiny.confidence < cascade.threshold
         if escalate:

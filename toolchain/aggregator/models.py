@@ -8,10 +8,9 @@ written, so a sender never has to guess which part of a batch made it.
 """
 from __future__ import annotations
 
-import math
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from toolchain.aggregator.errors import AggregatorError
 
@@ -22,7 +21,9 @@ MAX_INPUT_VALUES = 65536
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 
 DeviceName = Annotated[str, Field(pattern=NAME_PATTERN)]
-Number = float | int
+# JSON has no NaN/Infinity, but parsers accept them (and 1e400 overflows to inf): refused in
+# pydantic's own (compiled) validation, which matters at tens of thousands of values a second.
+Number = Annotated[float, Field(allow_inf_nan=False)] | int
 
 
 class Quantization(BaseModel):
@@ -45,14 +46,6 @@ class Result(BaseModel):
     label: int | None = Field(default=None, ge=0, le=2**31 - 1)
     latency_cycles: int | None = Field(default=None, ge=0, le=2**62)
     input: list[Number] | None = Field(default=None, min_length=1, max_length=MAX_INPUT_VALUES)
-
-    @field_validator("output", "input")
-    @classmethod
-    def _finite(cls, values: list[Number] | None) -> list[Number] | None:
-        # JSON has no NaN/Infinity, but Python's parser accepts them: refuse them explicitly.
-        if values is not None and not all(math.isfinite(v) for v in values):
-            raise ValueError("values must be finite numbers")
-        return values
 
 
 class ResultBatch(BaseModel):
