@@ -4,9 +4,16 @@
 cluster). The `mqtt-chaos` path is MQTT on PostgreSQL with the broker restarted (SIGTERM + start)
 and one aggregator killed with SIGKILL (and started again) while the devices publish.
 
-Prints stored results/s (all results stored, from the first send to the last commit), p50/p99
-latency, and lost / duplicated, read back from the store. HTTP latency is per request (send to
-200); MQTT latency is end to end, per batch (publish to the commit timestamp in the store).
+Prints stored results/s (all results stored: HTTP from the first send to the last 200, MQTT from the
+first publish until the store is seen holding every result, polled every 20 ms), p50/p99 latency,
+and lost / duplicated, read back from the store. HTTP latency is per request (send to 200, which
+follows the commit); MQTT latency is end to end, per batch: publish to the `received_at` the
+aggregator stamps on the rows when it opens the group's transaction (that transaction's commit
+follows within its own time, a group holding at most 2 MiB of payload). The machine's load average
+is printed before and after: on a shared machine, throughput is what is left by the others. So
+is the CPU time each part spent per stored result (aggregators, broker, PostgreSQL server, the
+simulated devices in this process), which does not depend on that load: it says where the
+limit is and what an idle machine would reach.
 Figures only: nothing here passes or fails on speed; exit code 1 if anything was lost or duplicated.
 
     python bench/bench_aggregator.py [--devices 50] [--results 400] [--batch 100]
@@ -19,6 +26,7 @@ import asyncio
 import dataclasses
 import json
 import os
+import queue
 import shutil
 import signal
 import sqlite3
@@ -36,7 +44,8 @@ import httpx
 from toolchain.aggregator.auth import register_device
 from toolchain.aggregator.errors import AggregatorError
 from toolchain.aggregator.mosquitto import start_temp_mosquitto
-from toolchain.aggregator.mqtt import AGGREGATOR_USER, TOPIC_PATTERN, connect, new_client, parse_mqtt_url
+from toolchain.aggregator.mqtt import (AGGREGATOR_USER, NO_MATCHING_SUBSCRIBERS, TOPIC_PATTERN, connect, new_client,
+                                      parse_mqtt_url)
 from toolchain.aggregator.pgcluster import start_temp_postgres
 
 _SCRIPT = Path(sys.executable).parent / "tinylarge"
@@ -56,11 +65,44 @@ class Figures:
     retries: int
     lost: int
     duplicated: int
+    cpu: dict[str, float]  # CPU seconds spent during the run, per part (aggregators, broker, postgres, devices)
 
     def line(self) -> str:
         q = statistics.quantiles(self.latencies, n=100) if len(self.latencies) > 1 else [0.0] * 99
+        per_result = " ".join(f"{1e6 * self.cpu.get(part, 0.0) / max(self.stored, 1):>6.1f}" for part in CPU_PARTS)
         return (f"{self.path:<16} {self.stored:>8} {self.stored / self.seconds:>10.0f} "
-                f"{1000 * q[49]:>8.1f} {1000 * q[98]:>8.1f} {self.retries:>7} {self.lost:>5} {self.duplicated:>6}")
+                f"{1000 * q[49]:>8.1f} {1000 * q[98]:>8.1f} {self.retries:>7} {self.lost:>5} {self.duplicated:>6}   "
+                f"{per_result}")
+
+
+# --- CPU accounting: what each part costs per stored result, whatever else runs on the machine ----
+CPU_PARTS = ("aggregator", "broker", "postgres", "devices")
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of one live process (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu(data_dir: Path | None) -> float:
+    """The PostgreSQL server: its postmaster and every live child (the backends, the WAL writer...)."""
+    if data_dir is None:
+        return 0.0
+    postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
+    children = [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()
+                and _parent_pid(int(entry.name)) == postmaster]
+    return process_cpu(postmaster) + sum(process_cpu(pid) for pid in children)
+
+
+def _parent_pid(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
 
 
 def payload(name: str, start: int, stop: int) -> bytes:
@@ -123,16 +165,22 @@ def lost_and_duplicated(db: str, names: list[str], results: int) -> tuple[int, i
     return stored, lost, duplicated
 
 
-def wait_until_stored(db: str, expected: int) -> None:
-    """Poll until every result is stored, or until DRAIN_SECONDS pass without progress."""
+def stored_total(db: str) -> int:
+    return int(query(db, f"SELECT COUNT(*) FROM results WHERE session = '{SESSION}'")[0][0])
+
+
+def wait_until_stored(db: str, expected: int) -> float:
+    """Poll (every 20 ms) until every result is stored, or until DRAIN_SECONDS pass without
+    progress; returns the time.time() at which the store was seen complete (or gave up)."""
     last, last_change = -1, time.monotonic()
     while time.monotonic() - last_change < DRAIN_SECONDS:
-        now = sum(distinct for _, distinct in stored_counts(db).values())
+        now = stored_total(db)
         if now >= expected:
-            return
+            return time.time()
         if now != last:
             last, last_change = now, time.monotonic()
-        time.sleep(0.2)
+        time.sleep(0.02)
+    return time.time()
 
 
 # --- HTTP ----------------------------------------------------------------------------------------
@@ -168,21 +216,27 @@ async def http_fleet(url: str, tokens: dict[str, str], results: int, batch: int)
     return seconds, latencies, sum(retries)
 
 
-def bench_http(path: str, db: str, devices: int, results: int, batch: int, work: Path) -> Figures:
+def bench_http(path: str, db: str, devices: int, results: int, batch: int, work: Path,
+               pg_data: Path | None) -> Figures:
     tokens = {f"bench-{i:03d}": register_device(db, f"bench-{i:03d}") for i in range(devices)}
     process, url = start_service(db)
     try:
+        cpu_before = (process_cpu(process.pid), postgres_cpu(pg_data), time.process_time())
         seconds, latencies, retries = asyncio.run(http_fleet(url, tokens, results, batch))
+        cpu = {"aggregator": process_cpu(process.pid) - cpu_before[0],
+               "postgres": postgres_cpu(pg_data) - cpu_before[1], "devices": time.process_time() - cpu_before[2]}
         stored, lost, duplicated = lost_and_duplicated(db, list(tokens), results)
     finally:
         stop(process)
-    return Figures(path, stored, seconds, latencies, retries, lost, duplicated)
+    return Figures(path, stored, seconds, latencies, retries, lost, duplicated, cpu)
 
 
 # --- MQTT ----------------------------------------------------------------------------------------
 class MqttDevice:
     """One simulated device: its own MQTT login and connection, at most MQTT_INFLIGHT_PER_DEVICE
-    unacknowledged batches at a time; paho resends unacknowledged ones after a reconnection."""
+    unacknowledged batches at a time; paho resends unacknowledged ones after a reconnection. A
+    PUBACK "No matching subscribers" (a restarted broker before the aggregators subscribed again)
+    means the broker dropped the batch: it is published again, as the streamer and gateway do."""
 
     def __init__(self, broker, name: str, token: str) -> None:
         settings = dataclasses.replace(parse_mqtt_url(broker.url, password=token, ca_file=str(broker.ca_file)),
@@ -191,24 +245,38 @@ class MqttDevice:
         self.client = new_client(settings, f"bench-{name}")
         self.client.max_inflight_messages_set(MQTT_INFLIGHT_PER_DEVICE)
         self.window = threading.Semaphore(MQTT_INFLIGHT_PER_DEVICE)
-        self.refused = 0
+        self.refused = self.republished = 0
+        self._pubacks: queue.Queue = queue.Queue()  # (mid, reason code), read by run()
         self.client.on_publish = self._on_publish
         connect(self.client, settings, clean_start=True)
         self.client.on_connect = None  # paho reconnects on its own; nothing to redo for a publisher
 
-    def _on_publish(self, _client, _userdata, _mid, reason_code, _properties) -> None:
-        self.refused += int(reason_code.is_failure)
+    def _on_publish(self, _client, _userdata, mid, reason_code, _properties) -> None:
+        self._pubacks.put((mid, reason_code))  # paho holds its own lock here: no publishing from this thread
         self.window.release()
+
+    def _publish(self, topic: str, body: bytes, bodies_by_mid: dict[int, bytes]) -> None:
+        self.window.acquire()
+        bodies_by_mid[self.client.publish(topic, body, qos=1).mid] = body
 
     def run(self, results: int, batch: int, sent_at: dict[tuple[str, int], float]) -> None:
         topic = TOPIC_PATTERN.format(device=self.name)
         bodies = [(start, payload(self.name, start, min(start + batch, results))) for start in range(0, results, batch)]
+        bodies_by_mid: dict[int, bytes] = {}
         for start, body in bodies:
-            self.window.acquire()
             sent_at[(self.name, start)] = time.time()
-            self.client.publish(topic, body, qos=1)
-        for _ in range(MQTT_INFLIGHT_PER_DEVICE):  # every batch acknowledged by the broker
-            self.window.acquire()
+            self._publish(topic, body, bodies_by_mid)
+        unsettled = len(bodies)
+        while unsettled:  # until every batch has a PUBACK with a subscriber behind it
+            mid, reason_code = self._pubacks.get()
+            body = bodies_by_mid.pop(mid)
+            if reason_code.value == NO_MATCHING_SUBSCRIBERS:
+                self.republished += 1
+                time.sleep(0.05)
+                self._publish(topic, body, bodies_by_mid)
+            else:
+                self.refused += int(reason_code.is_failure)
+                unsettled -= 1
 
     def close(self) -> None:
         self.client.disconnect()
@@ -222,30 +290,37 @@ def start_mqtt_aggregator(db: str, broker, client_id: str) -> tuple[subprocess.P
 
 
 def end_to_end_latencies(db: str, sent_at: dict[tuple[str, int], float], batch: int) -> list[float]:
-    """Per batch: the commit timestamp of its first result minus the moment it was published."""
+    """Per batch: the `received_at` of its first result minus the moment it was published."""
     rows = query(db, f"SELECT device, seq, MIN(received_at) FROM results WHERE session = '{SESSION}' "
                      f"AND seq % {batch} = 0 GROUP BY device, seq")
     return [float(received) - sent_at[(device, int(seq))] for device, seq, received in rows
             if (device, int(seq)) in sent_at]
 
 
-def bench_mqtt(path: str, db: str, devices: int, results: int, batch: int, work: Path, chaos: bool) -> Figures:
+def bench_mqtt(path: str, db: str, devices: int, results: int, batch: int, work: Path, chaos: bool,
+               pg_data: Path | None) -> Figures:
     tokens = {f"bench-{i:03d}": register_device(db, f"bench-{i:03d}") for i in range(devices)}
     broker = start_temp_mosquitto(work / "broker", {**tokens, AGGREGATOR_USER: AGGREGATOR_PASSWORD})
     aggregators = [start_mqtt_aggregator(db, broker, f"bench-agg-{i}")[0] for i in range(2)]
     fleet = [MqttDevice(broker, name, token) for name, token in tokens.items()]
     sent_at: dict[tuple[str, int], float] = {}
+    spent = {"aggregator": 0.0, "broker": 0.0}  # CPU of processes that stopped during the run (chaos)
     try:
+        cpu_before = (sum(process_cpu(p.pid) for p in aggregators), process_cpu(broker.process.pid),
+                      postgres_cpu(pg_data), time.process_time())
         began = time.time()
         threads = [threading.Thread(target=device.run, args=(results, batch, sent_at)) for device in fleet]
         for thread in threads:
             thread.start()
         if chaos:
-            disrupt(broker, aggregators, db, devices * results, lambda: start_mqtt_aggregator(db, broker, "bench-agg-0")[0])
+            disrupt(broker, aggregators, db, devices * results, lambda: start_mqtt_aggregator(db, broker, "bench-agg-0")[0],
+                    spent)
         for thread in threads:
             thread.join()
-        wait_until_stored(db, devices * results)
-        last_commit = query(db, f"SELECT MAX(received_at) FROM results WHERE session = '{SESSION}'")[0][0]
+        complete_at = wait_until_stored(db, devices * results)
+        cpu = {"aggregator": sum(process_cpu(p.pid) for p in aggregators) + spent["aggregator"] - cpu_before[0],
+               "broker": process_cpu(broker.process.pid) + spent["broker"] - cpu_before[1],
+               "postgres": postgres_cpu(pg_data) - cpu_before[2], "devices": time.process_time() - cpu_before[3]}
         stored, lost, duplicated = lost_and_duplicated(db, list(tokens), results)
         latencies = end_to_end_latencies(db, sent_at, batch)
     finally:
@@ -254,15 +329,17 @@ def bench_mqtt(path: str, db: str, devices: int, results: int, batch: int, work:
         for process in aggregators:
             stop(process)
         broker.stop()
-    refused = sum(device.refused for device in fleet)
-    return Figures(path, stored, float(last_commit) - began, latencies, refused, lost, duplicated)
+    republished = sum(device.refused + device.republished for device in fleet)
+    return Figures(path, stored, complete_at - began, latencies, republished, lost, duplicated, cpu)
 
 
-def disrupt(broker, aggregators: list[subprocess.Popen], db: str, expected: int, restart_first) -> None:
+def disrupt(broker, aggregators: list[subprocess.Popen], db: str, expected: int, restart_first,
+            spent: dict[str, float]) -> None:
     """While the devices publish: restart the broker at 1/4 of the results stored, SIGKILL
-    aggregator 0 at 1/2 and start it again (same client id: same session) at 3/4."""
+    aggregator 0 at 1/2 and start it again (same client id: same session) at 3/4. The CPU the
+    stopped processes had used is added to `spent`."""
     def stored() -> int:
-        return sum(distinct for _, distinct in stored_counts(db).values())
+        return stored_total(db)
 
     def wait_for(fraction: float) -> None:
         deadline = time.monotonic() + DRAIN_SECONDS
@@ -272,9 +349,11 @@ def disrupt(broker, aggregators: list[subprocess.Popen], db: str, expected: int,
             time.sleep(0.05)
 
     wait_for(0.25)
+    spent["broker"] += process_cpu(broker.process.pid)
     broker.restart()
     print(f"  broker restarted at {stored()} stored", flush=True)
     wait_for(0.5)
+    spent["aggregator"] += process_cpu(aggregators[0].pid)
     aggregators[0].send_signal(signal.SIGKILL)
     aggregators[0].wait()
     print(f"  aggregator 0 killed (SIGKILL) at {stored()} stored", flush=True)
@@ -290,22 +369,23 @@ def run_path(path: str, args, work: Path) -> Figures | None:
         raise SystemExit(f"unknown path {path!r}")
     chaos = backend == "chaos"
     if backend == "sqlite":
-        return run_transport(transport, path, str(work / "bench.db"), args, work, chaos)
+        return run_transport(transport, path, str(work / "bench.db"), args, work, chaos, None)
     try:
         cluster = start_temp_postgres(work)  # fresh in /tmp: reachable by the postgres user
     except AggregatorError as exc:
         print(f"{path:<16} skipped: {exc}")
         return None
     try:
-        return run_transport(transport, path, cluster.url, args, work, chaos)
+        return run_transport(transport, path, cluster.url, args, work, chaos, work / "data")
     finally:
         cluster.stop()
 
 
-def run_transport(transport: str, path: str, db: str, args, work: Path, chaos: bool) -> Figures:
+def run_transport(transport: str, path: str, db: str, args, work: Path, chaos: bool,
+                  pg_data: Path | None) -> Figures:
     if transport == "http":
-        return bench_http(path, db, args.devices, args.results, args.batch, work)
-    return bench_mqtt(path, db, args.devices, args.results, args.batch, work, chaos)
+        return bench_http(path, db, args.devices, args.results, args.batch, work, pg_data)
+    return bench_mqtt(path, db, args.devices, args.results, args.batch, work, chaos, pg_data)
 
 
 def main() -> int:
@@ -318,8 +398,11 @@ def main() -> int:
 
     print(f"{args.devices} devices x {args.results} results, {args.batch} per request/message; "
           "HTTP: one service process; MQTT: TLS Mosquitto -> two aggregator processes")
+    print("MQTT: latency end to end, 'retries' = publishes repeated or refused. CPU us/result: CPU time per stored "
+          "result of the aggregator process(es), the broker, the PostgreSQL server and the simulated devices (this process)")
     print(f"{'path':<16} {'stored':>8} {'results/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'retries':>7} {'lost':>5} "
-          f"{'dupl.':>6}   (MQTT: latency end to end; 'retries' = publishes the broker refused)")
+          f"{'dupl.':>6}   {'CPU us/result: agg. broker pg devices'}")
+    print(f"load average before: {_load()}  ({os.cpu_count()} CPUs)", flush=True)
     failures = 0
     for path in args.paths.split(","):
         work = Path(tempfile.mkdtemp(prefix="tl-bench-agg-"))
@@ -330,7 +413,12 @@ def main() -> int:
         if figures is not None:
             print(figures.line(), flush=True)
             failures += figures.lost + figures.duplicated
+    print(f"load average after: {_load()}")
     return 1 if failures else 0
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -27,8 +27,10 @@ API
 MQTT: with `url` = `mqtt://HOST:PORT` or `mqtts://HOST:PORT` (and `mqtt_ca`, the CA file of the
 broker's certificate) the batches are published with QoS 1 to `tinylarge/<device>/results`,
 logging in as `device` with `token` as the password (see toolchain.aggregator.mqtt). A result then
-leaves the spool when the BROKER acknowledged it; the aggregator acknowledges the broker only after
-storing it. A publish the broker refuses (its ACL: another device's topic) raises StreamerError.
+leaves the spool when the BROKER acknowledged it with a subscriber to deliver it to; the aggregator
+acknowledges the broker only after storing it. A PUBACK "No matching subscribers" (no aggregator
+subscribed, e.g. just after a broker restart) is retried like an outage. A publish the broker
+refuses (its ACL: another device's topic) raises StreamerError.
 
 Delivery guarantees
 - Nothing is lost: a result is on disk before send() returns and is deleted only after a 2xx.

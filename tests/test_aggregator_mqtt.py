@@ -19,7 +19,7 @@ from aggregator_support import TINYLARGE, Server, add_device, run_cli
 from hil.streamer import ResultStreamer
 from toolchain.aggregator.errors import AggregatorError
 from toolchain.aggregator.mosquitto import start_temp_mosquitto
-from toolchain.aggregator.mqtt import AGGREGATOR_USER, MqttPublisher, MqttRefused, parse_mqtt_url
+from toolchain.aggregator.mqtt import AGGREGATOR_USER, MqttNotDelivered, MqttPublisher, MqttRefused, parse_mqtt_url
 from tests.conftest import require
 
 AGGREGATOR_PASSWORD = "aggregator-secret"
@@ -169,6 +169,36 @@ def test_wrong_credentials_and_plain_mqtt_are_refused(fleet, tmp_path):
                              "not in the URL\n")
 
 
+def test_a_publish_no_aggregator_subscribed_to_stays_spooled_until_one_is(tmp_path):
+    """With no aggregator subscribed (a new broker here; a restarted Mosquitto 2.0 until the
+    aggregators subscribe again) the broker acknowledges with "No matching subscribers" and drops
+    the message: the publisher must keep it, and it is stored once an aggregator subscribes."""
+    db = str(tmp_path / "late.db")
+    token = add_device(db, "m-late")
+    try:
+        broker = start_temp_mosquitto(tmp_path / "broker", {"m-late": token, AGGREGATOR_USER: AGGREGATOR_PASSWORD})
+    except AggregatorError as exc:
+        require(False, f"cannot start mosquitto (scripts/setup.sh installs it): {exc}")
+    try:
+        device = publisher(broker, "m-late", token)
+        with pytest.raises(MqttNotDelivered, match="no aggregator is subscribed to tinylarge/m-late/results"):
+            device.publish(body("m-late", "late", [0]), timeout=10)
+        device.close()
+        with ResultStreamer(broker.url, token, "m-late", "late", tmp_path / "spool.db", batch_size=10, max_attempts=1,
+                            mqtt_ca=str(broker.ca_file)) as streamer:
+            for i in range(25):
+                streamer.send({"output": [0.3, 0.7]})
+            assert streamer.flush().pending == 25  # not one result left the spool
+            server = start_mqtt_server(broker, db, "agg-late")
+            try:
+                assert streamer.flush().pending == 0
+                assert wait_for(db, "m-late", "late", 25) == list(range(25))
+            finally:
+                server.stop()
+    finally:
+        broker.stop()
+
+
 def test_broker_restart_and_aggregator_kill_9_lose_nothing_and_duplicate_nothing(fleet, aggregators):
     broker, db, tokens = fleet
     batches, size = 60, 20
@@ -185,6 +215,8 @@ def test_broker_restart_and_aggregator_kill_9_lose_nothing_and_duplicate_nothing
                         break
                     except TimeoutError:
                         continue
+                    except MqttNotDelivered:  # the restarted broker has no aggregator subscription yet
+                        time.sleep(0.1)
                 progress[device] = n + 1
                 time.sleep(0.01)
         except Exception as exc:  # surfaced below: a thread must not fail silently

@@ -3,7 +3,9 @@ with the same validation and the same exactly-once key as `POST /v1/results`.
 
 - A device (or a gateway on its behalf) publishes one batch, the JSON body of `POST /v1/results`,
   to `tinylarge/<device>/results` with QoS 1. The broker authenticates the device and its ACL lets
-  it publish to its own topic only.
+  it publish to its own topic only. A PUBACK "No matching subscribers" means no aggregator will
+  see the message (none subscribed, or the broker restarted and lost the shared subscriptions
+  until the aggregators subscribe again): the publisher keeps it and publishes it again.
 - Every `aggregator serve --mqtt URL` process subscribes to `$share/<group>/tinylarge/+/results`:
   an MQTT 5 shared subscription, so several processes split one fleet's traffic.
 - A message is acknowledged (PUBACK) only after its batch has committed: acknowledgements are
@@ -33,6 +35,7 @@ PASSWORD_ENV_VAR = "TINYLARGE_MQTT_PASSWORD"
 SESSION_EXPIRY_SECONDS = 7 * 24 * 3600  # a crashed aggregator's undelivered messages wait this long for it
 RECEIVE_MAXIMUM = 2000  # unacknowledged messages the broker may have in flight to one aggregator
 GROUP_COMMIT_MESSAGES = 200  # at most this many messages per transaction
+GROUP_COMMIT_BYTES = 2 * 1024 * 1024  # and at most about this much payload (bounds the transaction's time)
 CONNECT_SECONDS = 15
 log = logging.getLogger("tinylarge.aggregator.mqtt")
 
@@ -114,6 +117,16 @@ class MqttRefused(AggregatorError):
     """The broker answered a publish with a failure reason (e.g. "Not authorized": the ACL)."""
 
 
+class MqttNotDelivered(AggregatorError):
+    """The broker took the publish but no subscription matched it (MQTT 5 PUBACK reason 0x10), so
+    no aggregator will ever store it: publish it again later. It happens while no aggregator is
+    subscribed, and after a broker restart until the aggregators have subscribed again (Mosquitto
+    2.0 does not restore shared subscriptions from its persistence)."""
+
+
+NO_MATCHING_SUBSCRIBERS = 0x10  # MQTT 5 PUBACK reason code
+
+
 class MqttPublisher:
     """Publish batches to `tinylarge/<device>/results` with QoS 1 (used by hil.streamer and
     `aggregator gateway`). `publish` returns once the broker acknowledged the message."""
@@ -133,8 +146,9 @@ class MqttPublisher:
             self._reasons[mid] = reason_code
 
     def publish(self, body: bytes, timeout: float) -> None:
-        """Raises MqttRefused (the broker refused it) or TimeoutError (no PUBACK in time: try again;
-        a late copy is harmless, the store keeps one row per seq)."""
+        """Raises MqttRefused (the broker refused it), MqttNotDelivered (no aggregator subscribed:
+        try again) or TimeoutError (no PUBACK in time: try again; a late copy is harmless, the
+        store keeps one row per seq)."""
         info = self._client.publish(self.topic, body, qos=1)  # not connected: paho sends it on reconnection
         deadline = time.monotonic() + timeout
         while True:
@@ -147,6 +161,8 @@ class MqttPublisher:
             time.sleep(0.002)
         if reason.is_failure:
             raise MqttRefused(f"the MQTT broker refused the publish to {self.topic}: {reason}")
+        if reason.value == NO_MATCHING_SUBSCRIBERS:
+            raise MqttNotDelivered(f"no aggregator is subscribed to {self.topic} at the MQTT broker (yet)")
 
     def close(self) -> None:
         self._client.disconnect()
@@ -222,11 +238,13 @@ class MqttIngest:
                 group = [self._queue.get(timeout=0.2)]
             except queue.Empty:
                 continue
-            while len(group) < GROUP_COMMIT_MESSAGES:
+            size = len(group[0][1].payload)
+            while len(group) < GROUP_COMMIT_MESSAGES and size < GROUP_COMMIT_BYTES:
                 try:
                     group.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
+                size += len(group[-1][1].payload)
             self._store_and_ack(group)
 
     def _store_and_ack(self, group: list) -> None:
