@@ -84,7 +84,7 @@ def find_renode(environ: dict[str, str] | None = None, installed_dir: Path = INS
 
 
 def _unpacked_renode(installed_dir: Path) -> Path | None:
-    """The newest renode-*/renode that setup unpacked (with its renode-test beside it)."""
+    """The last (by name) renode-*/renode that setup unpacked, with its renode-test beside it."""
     found = [binary for binary in sorted(Path(installed_dir).glob("renode-*/renode"))
              if os.access(binary, os.X_OK) and binary.with_name("renode-test").is_file()]
     return found[-1] if found else None
