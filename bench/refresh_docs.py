@@ -49,6 +49,10 @@ def pages() -> list[Path]:
     return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
+def _shown(page: Path) -> str:
+    return str(page.relative_to(ROOT)) if page.is_relative_to(ROOT) else str(page)
+
+
 def figure_blocks(page: Path) -> list[FigureBlock]:
     lines = page.read_text().splitlines()
     blocks, opened = [], None
@@ -93,11 +97,11 @@ def refresh(page: Path, only: str | None) -> list[str]:
     for block in reversed(figure_blocks(page)):  # from the end, so earlier line numbers stay valid
         if only and only not in block.command:
             continue
-        print(f"{page.relative_to(ROOT)}: {block.command}", file=sys.stderr, flush=True)
+        print(f"{_shown(page)}: {block.command}", file=sys.stderr, flush=True)
         try:
             output = run_command(block.command)
         except RuntimeError as exc:
-            failures.append(f"{page.relative_to(ROOT)}: `{block.command}`: {exc}")
+            failures.append(f"{_shown(page)}: `{block.command}`: {exc}")
             continue
         lines[block.start + 1:block.end] = render(block.command, output, datetime.date.today())
         page.write_text("\n".join(lines) + "\n")
@@ -115,7 +119,7 @@ def main() -> None:
         if args.list:
             for page in chosen:
                 for block in figure_blocks(page):
-                    print(f"{page.relative_to(ROOT)}:{block.start + 1}: {block.command}")
+                    print(f"{_shown(page)}:{block.start + 1}: {block.command}")
             return
         failures = [f for page in chosen for f in refresh(page, args.only)]
     except BlockError as exc:

@@ -110,3 +110,17 @@ def test_unpaired_markers_are_one_clear_error(tmp_path):
     page.write_text("text\n<!-- /bench -->\n")
     with pytest.raises(refresh_docs.BlockError, match="page.md:2: .* without an opening marker"):
         refresh_docs.figure_blocks(page)
+
+
+def test_refresh_rewrites_each_block_from_its_command_and_keeps_a_failing_ones_text(tmp_path):
+    import datetime
+
+    page = tmp_path / "page.md"
+    page.write_text("intro\n<!-- bench: printf 'a 1\\nb 2\\n' -->\nold figures\n<!-- /bench -->\nmiddle\n"
+                    "<!-- bench: python -c 'raise SystemExit(3)' -->\nkept\n<!-- /bench -->\nend\n")
+    failures = refresh_docs.refresh(page, only=None)
+    assert len(failures) == 1 and "exit 3" in failures[0]
+    today = datetime.date.today().isoformat()
+    assert page.read_text() == (
+        f"intro\n<!-- bench: printf 'a 1\\nb 2\\n' -->\n`printf 'a 1\\nb 2\\n'` ({today}):\n\n```\na 1\nb 2\n```\n"
+        "<!-- /bench -->\nmiddle\n<!-- bench: python -c 'raise SystemExit(3)' -->\nkept\n<!-- /bench -->\nend\n")
