@@ -1,16 +1,15 @@
 """The writer is the reader's inverse: shared models survive a write/read round trip unchanged."""
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.conftest import SHARED_MODELS
 from toolchain.errors import ModelError
 from toolchain.model.graph import Graph, Operator, Tensor
 from toolchain.model.reader import parse_model, read_model
 from toolchain.model.writer import serialize_model, write_model
 from toolchain.reference import reference_outputs
 
-MODELS = sorted((Path(__file__).resolve().parents[2] / "shared" / "models").glob("*.tflite"))
 
 
 def _tensor_key(t: Tensor):
@@ -24,7 +23,7 @@ def assert_same_graph(a: Graph, b: Graph) -> None:
     assert (a.inputs, a.outputs, a.description) == (b.inputs, b.outputs, b.description)
 
 
-@pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", SHARED_MODELS, ids=lambda p: p.stem)
 def test_shared_model_round_trip(path, tmp_path):
     original = read_model(path)
     written = tmp_path / path.name
@@ -44,7 +43,7 @@ def test_shared_model_round_trip(path, tmp_path):
 
 
 def test_constant_buffers_are_16_byte_aligned():
-    graph = read_model(MODELS[0])
+    graph = read_model(SHARED_MODELS[0])
     data = serialize_model(graph)
     for tensor in graph.tensors:
         if tensor.data is not None:
