@@ -176,9 +176,9 @@ static inline __attribute__((always_inline)) void mac_2x2(const int8_t *filter, 
    fourteen registers, so the end pointer waits on the stack. */
 void tl_dsp_mac_2x4(const int32_t *pairs, const int16_t *filter, const int32_t *end, int32_t acc[8]);
 __asm__(
+    "  .pushsection .text.tl_dsp_mac_2x4, \"ax\", %progbits\n" /* the compiler's section is left as it was */
     "  .syntax unified\n"
     "  .thumb\n"
-    "  .text\n"
     "  .align 2\n"
     "  .global tl_dsp_mac_2x4\n"
     "  .thumb_func\n"
@@ -207,7 +207,8 @@ __asm__(
     "  ldr r3, [sp, #4]\n"
     "  stm r3, {r4-r11}\n"
     "  pop {r2-r11, pc}\n"
-    "  .size tl_dsp_mac_2x4, .-tl_dsp_mac_2x4\n");
+    "  .size tl_dsp_mac_2x4, .-tl_dsp_mac_2x4\n"
+    "  .popsection\n");
 
 typedef struct {
   int32_t fast, full, act_min, act_max, output_offset;
