@@ -86,12 +86,29 @@ class FaultRun:
                    for k in ("flipped", "dropped"))
 
 
+@dataclass
+class Emulators:
+    """The emulator sessions of a fault run (the last one is running) and the proxy in front."""
+
+    sessions: list
+    proxy: object  # hil.proxy.LinkProxy
+    start_session: Callable[[], object]
+
+    def restart(self) -> None:
+        """Kills the running emulator and starts another: the host sees the link go down and a
+        freshly booted device."""
+        self.sessions[-1].stop()
+        self.sessions.append(self.start_session())
+        self.proxy.set_upstream(("127.0.0.1", self.sessions[-1].port))
+
+
 def run_through_faults(project, start_session: Callable[[], object], *, samples: int = 60,
-                       restart_after: tuple[int, ...] = (15, 40), faults=None,
-                       response_timeout: float = 0.3) -> FaultRun:
-    """A HIL run through a fault-injecting proxy whose emulator (`start_session()`: a session with
-    `port` and `stop()`) is killed and started again after the results of `restart_after`: the
-    same path for QEMU and Renode."""
+                       disturb_after: tuple[int, ...] = (15, 40), faults=None, response_timeout: float = 0.3,
+                       disturb: Callable[["Emulators", int], None] | None = None) -> FaultRun:
+    """A HIL run through a fault-injecting proxy in front of an emulator (`start_session()`: a
+    session with `port` and `stop()`); after the results of `disturb_after`, `disturb(emulators,
+    index)` runs beside the HIL loop, by default `emulators.restart()` (kill it, start another,
+    point the proxy there): the same path for QEMU and Renode."""
     from hil.dut import Dut
     from hil.link import open_link
     from hil.proxy import FaultModel, LinkProxy
@@ -104,26 +121,26 @@ def run_through_faults(project, start_session: Callable[[], object], *, samples:
     reference = reference_outputs(project.model_path, inputs.arrays)
     sessions = [start_session()]
     proxy = LinkProxy(("127.0.0.1", sessions[0].port), faults=faults or FaultModel(0.001, 0.001, seed=5)).start()
+    emulators = Emulators(sessions, proxy, start_session)
+    disturb = disturb or (lambda running, index: running.restart())
 
-    def kill_and_restart() -> None:
+    def disturb_soon(index: int) -> None:
         time.sleep(0.003)  # lands inside the next inference's transfer
-        sessions[-1].stop()
-        sessions.append(start_session())
-        proxy.set_upstream(("127.0.0.1", sessions[-1].port))
+        disturb(emulators, index)
 
-    restarts = []
+    disturbances = []
 
     def on_result(index, outputs, counter):
-        if index in restart_after:
-            restarts.append(threading.Thread(target=kill_and_restart))
-            restarts[-1].start()
+        if index in disturb_after:
+            disturbances.append(threading.Thread(target=disturb_soon, args=(index,)))
+            disturbances[-1].start()
 
     try:
         dut = Dut(open_link(proxy.url), response_timeout=response_timeout)
         check_identity(dut.identity(), project.model_hash, graph)
         report = run_samples(dut, inputs, reference, model=project.model_name, model_hash=project.model_hash,
                              on_result=on_result)
-        for thread in restarts:
+        for thread in disturbances:
             thread.join(60)
         dut.close()
     finally:

@@ -2,7 +2,7 @@
 suite passes under renode-test (and fails fast on a wrong self-test), a HIL inference over
 Renode's UART socket equals TFLM, `tinylarge hil run --emulator renode` is bit-exact and reports
 Renode's own instruction count per inference (the same on a second run), and a HIL run through
-flipped/dropped bytes and Renode restarts loses and duplicates nothing.
+flipped/dropped bytes, a Renode restart and a board reset loses and duplicates nothing.
 
 Renode comes from scripts/setup.sh (../shared/renode unpacked into .tinylarge/renode), RENODE= or
 PATH; missing, these tests fail in CI and skip elsewhere (tests/conftest.py `require`). Firmware is
@@ -140,14 +140,25 @@ def test_hil_run_cli_is_bit_exact_and_counts_renode_instructions(renode_builds, 
 
 
 @pytest.mark.parametrize("board", RENODE_BOARDS)
-def test_faults_and_renode_restart_lose_and_duplicate_nothing(renode_builds, board):
-    """1 byte in 200 flipped or dropped each way; Renode killed and started again twice mid-run."""
+def test_faults_renode_restart_and_board_reset_lose_and_duplicate_nothing(renode_builds, board):
+    """1 byte in 200 flipped or dropped each way; after result 15 Renode is killed and started again,
+    after result 40 the board is reset through Renode's monitor (`machine Reset`: the UART socket
+    stays connected and the firmware boots again)."""
     project = renode_builds.project(board)
+
+    def restart_then_reset(emulators, index):
+        if index == 15:
+            emulators.restart()
+        else:
+            emulators.sessions[-1].reset_machine()
+
     run = run_through_faults(project, lambda: start_emulator(project, "renode"),
-                             faults=FaultModel(0.005, 0.005, seed=5))
+                             faults=FaultModel(0.005, 0.005, seed=5), disturb=restart_then_reset)
     report, dut = run.report, run.dut
-    assert len(run.sessions) == 3
+    assert len(run.sessions) == 2
     assert report.agreement.exact_samples == 60 and (report.lost, report.duplicated) == (0, 0), report.to_json()
     assert run.proxy.upstream_connects >= len(run.sessions)
     assert dut.stats.resets + dut.stats.restarts >= 1
     assert run.injected > 20 and dut.stats.retransmits > 0
+    # The second Renode set the CPU's initial PC/SP twice: at its start and at the board reset.
+    assert run.sessions[-1].log_path.read_text(errors="replace").count("Setting initial values") == 2

@@ -115,3 +115,32 @@ def test_listen_check_sees_a_real_listening_socket():
         server.listen(1)
         assert is_listening(port)
     assert not is_listening(port)
+
+
+def test_monitor_command_returns_what_renode_printed_after_its_echo():
+    """Over a real socket, the byte stream Renode 1.16's telnet monitor sent in a trial: telnet
+    negotiation, banner, the start-up commands' echo and prompts, then the command's echo and answer."""
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    received = []
+
+    def renode_monitor():
+        connection, _ = server.accept()
+        with connection:
+            connection.sendall(b'\xff\xfd\x00\xff\xfb\x01\xff\xfb\x03\xff\xfc"Renode, version 1.16.1\n\r\n\r'
+                               b"(monitor) $port=1; include @b.resc; start\n\rStarting emulation...\r\n\r")
+            received.append(connection.recv(100))
+            connection.sendall(b"(disco_f407vg) sysbus.cpu ExecutedInstructions\n\r0x0000000000002CE5\r\r\n"
+                               b"(disco_f407vg) ")
+            connection.recv(100)  # until the client closes
+
+    thread = threading.Thread(target=renode_monitor)
+    thread.start()
+    session = RenodeSession(process=None, port=1, log_path=Path("unused"), monitor_port=server.getsockname()[1])
+    try:
+        assert session.monitor("sysbus.cpu ExecutedInstructions") == "0x0000000000002CE5"
+    finally:
+        thread.join(10)
+        server.close()
+    assert received == [b"sysbus.cpu ExecutedInstructions\n"]

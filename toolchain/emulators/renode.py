@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +40,9 @@ STOP_GRACE_S = 5.0
 COUNTER_READ_MARK = "TL-COUNTER-READ"  # the hook's log line: "TL-COUNTER-READ <executed instructions>"
 COUNTER_FUNCTION = "tl_hal_counter"  # the firmware reads its counter here before and after each inference
 LOG_WAIT_S = 10.0  # Renode's log may trail the UART bytes a little
+MONITOR_TIMEOUT_S = 30.0
+_PROMPT = re.compile(rb"\r?\n?\r?\([\w.-]+\) $")  # "(monitor) " or "(<machine name>) " at the end
+_TELNET_COMMAND = re.compile(rb"\xff[\xfb-\xfe].|\xff[\xf0-\xfa]", re.S)  # IAC WILL/WONT/DO/DONT x, IAC cmd
 
 INSTALL_HINT = (
     "install Renode: with ../shared/renode/renode-1.16.1-mono-portable.tar.xz beside the project, "
@@ -161,6 +165,19 @@ class RenodeSession:
             return ""
         return "\n".join(text.splitlines()[-lines:])
 
+    def monitor(self, command: str, timeout: float = MONITOR_TIMEOUT_S) -> str:
+        """Runs one command in Renode's monitor (telnet on `monitor_port`); returns what it printed."""
+        with socket.create_connection(("127.0.0.1", self.monitor_port), timeout=timeout) as connection:
+            connection.sendall(command.encode() + b"\n")
+            # Banner and prompts first (telnet negotiation, the start-up commands), then the echo.
+            answer = _read_to_prompt(connection, after=command.encode())
+        return "\n".join(line.strip() for line in answer.splitlines()).strip()
+
+    def reset_machine(self) -> None:
+        """Resets the board as its reset button would: the firmware boots again from the ELF the
+        .resc's reset macro loads, and the UART socket stays connected."""
+        self.monitor("machine Reset")
+
     def counter_reads(self) -> list[int]:
         """Renode's executed-instruction count at each of the firmware's counter reads so far."""
         text = self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -231,6 +248,22 @@ def start_renode(script: Path, elf: Path, *, port: int | None = None, log_path: 
         session.stop()
         raise
     return session
+
+
+def _read_to_prompt(connection: socket.socket, after: bytes) -> str:
+    """What the monitor printed between its echo of `after` and the next prompt (e.g.
+    "(disco_f407vg) "), telnet commands left out."""
+    received = b""
+    while True:
+        echo = received.rfind(after)
+        if echo >= 0 and _PROMPT.search(received, echo + len(after)):
+            break
+        chunk = connection.recv(4096)
+        if not chunk:
+            raise RenodeError(f"Renode's monitor closed the connection; it printed {received!r}")
+        received += chunk
+    answer = _PROMPT.sub(b"", received[echo + len(after):])
+    return _TELNET_COMMAND.sub(b"", answer).decode("utf-8", errors="replace")
 
 
 def _monitor_path(path: Path) -> str:
