@@ -11,6 +11,7 @@ int8 outputs are dequantized first (see models.Quantization), so 'auto' sees rea
 from __future__ import annotations
 
 import math
+from itertools import chain
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -44,7 +45,8 @@ def judge_all(outputs: Sequence[Sequence[float]], kind: str = "auto") -> list[Ju
     width = len(outputs[0]) if outputs else 0
     if len(outputs) < VECTORIZE_FROM or width < 2 or any(len(output) != width for output in outputs):
         return [judge(output, kind) for output in outputs]
-    values = np.asarray(outputs, dtype=np.float64)
+    # fromiter over the flattened rows: several times faster than asarray on a list of lists
+    values = np.fromiter(chain.from_iterable(outputs), np.float64, len(outputs) * width).reshape(len(outputs), width)
     if kind == "probabilities":
         use_as_is = np.ones(len(values), dtype=bool)
     elif kind == "auto":
