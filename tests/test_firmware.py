@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from toolchain.boards import load_board
 from toolchain.cli import main
 from toolchain.errors import BoardError, ModelError
-from toolchain.firmware.offline import package_version, setup_offline
+from toolchain.firmware.offline import package_version, platform_location, setup_offline
 from toolchain.firmware.project import generate_project, load_project
 from toolchain.reference import reference_outputs
 
@@ -51,7 +51,7 @@ def test_bare_metal_layout_comes_from_board_data(kws_project):
     board = load_board("qemu_mps2_an386")
     d = kws_project.directory
     env = _ini(d)["env:qemu_mps2_an386"]
-    assert env["platform"].startswith("symlink://") and env["platform"].endswith("toolchain/firmware/platform")
+    assert env["platform"] == "symlink://" + platform_location().as_posix()  # the user-cache copy
     assert env["board"] == "tl_qemu_mps2_an386" and env["test_framework"] == "custom"
     assert env["board_build.ldscript"] == "src/hal/baremetal/tl_board.ld"
     board_h = (d / "src/hal/baremetal/tl_board.h").read_text()
@@ -72,7 +72,7 @@ def test_bare_metal_layout_comes_from_board_data(kws_project):
 def test_stm32_console_routing_and_nano33ble_emulator_env(kws_model, tmp_path):
     nucleo = generate_project(kws_model, "nucleo_f446re", tmp_path / "nucleo")
     ini = _ini(nucleo.directory)
-    assert ini["env:nucleo_f446re"]["platform"] == "ststm32"  # online, bare metal
+    assert ini["env:nucleo_f446re"]["platform"] == "ststm32@17.3.0"  # online, bare metal, pinned
     assert ini["platformio"]["default_envs"] == "nucleo_f446re_offline"
     board_h = (nucleo.directory / "src/hal/baremetal/tl_board.h").read_text()
     assert "{0x40023830u, 0u}, {0x40023840u, 17u}" in board_h  # GPIOA + USART2 clocks
@@ -81,7 +81,7 @@ def test_stm32_console_routing_and_nano33ble_emulator_env(kws_model, tmp_path):
     nano = generate_project(kws_model, "nano33ble", tmp_path / "nano")
     ini = _ini(nano.directory)
     assert ini["env:nano33ble"]["framework"] == "arduino" and "hal/arduino" in ini["env:nano33ble"]["build_src_filter"]
-    assert "hal/baremetal" in ini["env:nano33ble_offline"]["build_src_filter"]
+    assert "hal/baremetal" in ini["env:nano33ble_emulator"]["build_src_filter"]
     metal_h = (nano.directory / "src/hal/baremetal/tl_board.h").read_text()
     assert "TL_CONSOLE_TX_PIN 35u" in metal_h and "exit_park.c" in str(nano.files)
     assert "ORIGIN = 0x00010000" in (nano.directory / "src/hal/baremetal/tl_board.ld").read_text()
@@ -92,7 +92,7 @@ def test_esp32_projects_use_espressif32_arduino(models_dir, tmp_path, board):
     project = generate_project(models_dir / "hello_world_int8.tflite", board, tmp_path / board)
     ini = _ini(project.directory)
     env = ini[f"env:{board}"]
-    assert (env["platform"], env["board"], env["framework"]) == ("espressif32", board, "arduino")
+    assert (env["platform"], env["board"], env["framework"]) == ("espressif32@6.10.0", board, "arduino")
     assert ini["platformio"]["default_envs"] == board and len([s for s in ini if s.startswith("env:")]) == 1
     assert "void setup() { tl_firmware_run(); }" in (project.directory / "src/hal/arduino/hal_arduino.cpp").read_text()
     assert not (project.directory / "src/hal/baremetal").exists()
@@ -151,3 +151,84 @@ def test_every_catalog_board_has_envs_whose_hal_files_exist():
         for env in envs:
             assert all((HAL_DIR / name).is_file() for name in env.hal.files), (board.id, env.hal.files)
             assert (env.hal.name == "arduino") == bool(env.framework), board.id
+
+
+def test_emulator_builds_are_separate_envs_and_the_hardware_build_is_the_default():
+    from toolchain.boards import load_catalog
+    from toolchain.firmware.envs import default_environment, environments
+
+    for board in load_catalog().values():
+        envs = environments(board)
+        for env in envs:
+            # an env is an emulator image exactly when the board data says its bare-metal build is
+            local = board.platformio.platform == "local"
+            expected = env.offline and (local or board.baremetal.emulator_only)
+            assert env.emulator == expected, (board.id, env.name)
+            assert env.name.endswith("_emulator") == (env.emulator and not local), env.name
+            assert bool(env.upload_command) == (env.offline and not env.emulator), env.name
+        hardware_offline = [e for e in envs if e.offline and not e.emulator]
+        if hardware_offline:
+            assert default_environment(envs) is hardware_offline[0], board.id
+    names = {b: [e.name for e in environments(load_board(b))] for b in ("esp32-c3-devkitm-1", "nano33ble", "disco_f407vg")}
+    assert names == {"esp32-c3-devkitm-1": ["esp32-c3-devkitm-1", "esp32-c3-devkitm-1_emulator"],
+                     "nano33ble": ["nano33ble", "nano33ble_emulator"],
+                     "disco_f407vg": ["disco_f407vg", "disco_f407vg_offline"]}
+
+
+@pytest.fixture(scope="module")
+def catalog_projects(models_dir, tmp_path_factory):
+    from toolchain.boards import load_catalog
+
+    root = tmp_path_factory.mktemp("catalog")
+    return {b: generate_project(models_dir / "hello_world_int8.tflite", b, root / b) for b in sorted(load_catalog())}
+
+
+def test_platformio_ini_follows_platformio_conventions(catalog_projects):
+    """No path into the tinylarge install, a monitor speed from the board, pinned registry
+    platforms, and the offline dev-platform referenced from its user-cache copy."""
+    from toolchain import PROJECT_ROOT
+
+    for board_id, project in catalog_projects.items():
+        board = load_board(board_id)
+        text = (project.directory / "platformio.ini").read_text()
+        assert str(PROJECT_ROOT) not in text, board_id
+        ini = _ini(project.directory)
+        sections = [s for s in ini.sections() if s.startswith("env:")]
+        assert sections == [f"env:{e.name}" for e in project.envs]
+        for env in project.envs:
+            section = ini[f"env:{env.name}"]
+            assert section["monitor_speed"] == str((board.baremetal.console if env.offline and board.baremetal.console
+                                                     else board.console).baud)
+            if env.offline:
+                assert section["platform"] == "symlink://" + platform_location().as_posix()
+                assert (platform_location() / "platform.json").is_file()
+            else:
+                name, _, version = section["platform"].partition("@")
+                assert (name, version) == (board.platformio.platform, board.platformio.version)
+                assert re.fullmatch(r"\d+\.\d+\.\d+", version), section["platform"]
+
+
+def test_pio_reads_the_monitor_settings_offline(catalog_projects, tmp_path):
+    """PlatformIO's own parser (what `pio device monitor -e ENV` reads) sees the monitor speed."""
+    import os
+    import subprocess
+    import sys
+
+    project = catalog_projects["disco_f407vg"]
+    env = dict(os.environ, PLATFORMIO_CORE_DIR=str(tmp_path / "core"), PLATFORMIO_SETTING_ENABLE_TELEMETRY="No")
+    result = subprocess.run([sys.executable, "-m", "platformio", "project", "config", "-d", str(project.directory),
+                             "--json-output"], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    config = {section: dict(items) for section, items in json.loads(result.stdout)}
+    assert config["env:disco_f407vg_offline"]["monitor_speed"] == 115200
+    assert config["env:disco_f407vg_offline"]["upload_protocol"] == "custom"
+
+
+def test_generate_names_the_online_platform_a_board_needs(models_dir, tmp_path):
+    for board, platform in (("esp32dev", "espressif32"), ("esp32-s3-devkitc-1", "espressif32"),
+                            ("nucleo_l4r5zi", "ststm32"), ("pico", "raspberrypi")):
+        result = CliRunner().invoke(main, ["generate", str(models_dir / "hello_world_int8.tflite"), "--board", board,
+                                           "-o", str(tmp_path / board)])
+        assert result.exit_code == 0, result.output
+        assert (f"env {board} (default): online: needs the {platform} platform from the PlatformIO registry "
+                f"({platform}@{load_board(board).platformio.version})") in result.output

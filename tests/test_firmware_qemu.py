@@ -22,7 +22,7 @@ import pytest
 from tests.conftest import SHARED_MODELS
 from toolchain.boards import load_board
 from toolchain.emulators.qemu import start_qemu
-from toolchain.firmware.offline import PLATFORM_DIR
+from toolchain.firmware.offline import platform_location
 from toolchain.firmware.project import generate_project, load_project
 from toolchain.model.reader import read_model
 
@@ -148,7 +148,7 @@ def test_selftest_detects_a_wrong_output_and_exits_via_semihosting(builder, mode
 def test_rv32_build_of_the_same_core_runs_on_qemu_riscv32(builder, kws_model):
     directory = builder.project(kws_model, "esp32-c3-devkitm-1")
     project = load_project(directory)
-    assert project.default_env == "esp32-c3-devkitm-1_offline"
+    assert project.default_env == "esp32-c3-devkitm-1_emulator"
     elf = project.elf_path()
     assert elf.read_bytes()[18] == 0xF3  # e_machine EM_RISCV
     identity, selftest = boot_lines("esp32-c3-devkitm-1", elf)
@@ -159,10 +159,10 @@ def test_builds_used_no_network_and_only_local_packages(builder, kws_model):
     builder.project(kws_model, "qemu_mps2_an386")
     packages = sorted(p.name for p in (builder.core_dir / "packages").iterdir())
     assert packages == ["tool-scons"]
-    # the dev-platform is linked from the repository, not installed from anywhere
+    # the dev-platform is linked from its copy in the user cache, not installed from anywhere
     installed = sorted(p.name for p in (builder.core_dir / "platforms").iterdir())
-    assert installed == ["platform.pio-link"]
-    assert str(PLATFORM_DIR) in (builder.core_dir / "platforms" / "platform.pio-link").read_text()
+    assert installed == [f"{platform_location().name}.pio-link"]
+    assert str(platform_location()) in (builder.core_dir / "platforms" / installed[0]).read_text()
     if not builder.prefix:
         pytest.skip("no network namespace here (unshare -rn failed): proxies alone kept PlatformIO offline")
 
@@ -208,3 +208,37 @@ def test_a_model_that_does_not_fit_is_refused_with_the_numbers(builder, resnet_m
     assert message.startswith("error: pretrainedResnet_quant does not fit qemu_mps2_an386 (flash 4,194,304 B, "
                               "RAM 32,768 B): ")
     assert re.search(r"region `RAM' overflowed by \d+ bytes", message) and len(message.splitlines()) == 1
+
+
+@pytest.mark.parametrize("board, platform", [("esp32dev", "espressif32"), ("esp32-s3-devkitc-1", "espressif32"),
+                                             ("nucleo_l4r5zi", "ststm32"), ("pico", "raspberrypi"),
+                                             ("esp32-c3-devkitm-1", "espressif32")])
+def test_online_boards_fail_at_once_offline_with_the_network_exit_code(builder, models_dir, tmp_path, board, platform):
+    """An online env whose platform is not installed: one line and exit 4 (README's exit table);
+    PlatformIO is never started, so there is no minute of download retries to wait through."""
+    generate_project(models_dir / "hello_world_int8.tflite", board, tmp_path / "p")
+    core = tmp_path / "pio-core-online"
+    result = subprocess.run(builder.prefix + [str(TINYLARGE), "build", str(tmp_path / "p"), "--env", board],
+                            env=dict(builder.env, PLATFORMIO_CORE_DIR=str(core)), capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 4, result.stdout + result.stderr
+    offline = [e.name for e in load_project(tmp_path / "p").envs if e.offline]
+    assert result.stderr.splitlines() == [
+        f"error: env {board} needs the {platform} platform from the PlatformIO registry: run online once "
+        "(PlatformIO's registry is not reachable)" + (f"; or use the offline env (--env {offline[0]})" if offline else "")]
+    assert not core.exists()
+
+
+def test_a_moved_project_builds_offline(builder, models_dir, tmp_path):
+    """platformio.ini names nothing inside the tinylarge install or the project's old folder."""
+    from toolchain import PROJECT_ROOT
+
+    generate_project(models_dir / "hello_world_int8.tflite", "nrf52840_dk", tmp_path / "first")
+    moved = tmp_path / "elsewhere" / "second"
+    moved.parent.mkdir()
+    shutil.move(tmp_path / "first", moved)
+    ini = (moved / "platformio.ini").read_text()
+    assert str(PROJECT_ROOT) not in ini and str(tmp_path / "first") not in ini
+    builder.build(moved)
+    assert load_project(moved).elf_path() == moved / ".pio/build/nrf52840_dk_offline/firmware.elf"
+    assert load_project(moved).elf_path().is_file()

@@ -1,17 +1,29 @@
 """Flashing without hardware: port auto-detection against list_ports-shaped results built from the
-catalog's VID:PIDs, UF2 images, and the clear errors for missing tools, methods and drives."""
+catalog's VID:PIDs, UF2 images, and the clear errors for missing tools, methods and drives; real
+offline builds that `flash` refuses (emulator images), the offline env's upload through the board's
+probe command, and a UF2 copy onto a folder standing in for the RP2040's boot drive."""
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from serial.tools.list_ports_common import ListPortInfo
 
 from toolchain.boards import load_board, load_catalog
+from toolchain.cli import main
+from toolchain.firmware.build import build_project
+from toolchain.firmware.offline import setup_offline
+from toolchain.firmware.project import generate_project, load_project
 from toolchain.flash import FlashError, PortError, find_port, resolve_port
-from toolchain.flash.methods import esptool_plan, openocd_plan, pyocd_plan
-from toolchain.flash.uf2 import MAGIC_END, Uf2Error, parse_uf2, to_uf2
+from toolchain.flash.methods import esptool_plan, failure_cause, openocd_plan, pyocd_plan
+from toolchain.flash.uf2 import MAGIC_END, Uf2Error, elf_segments, parse_uf2, to_uf2
 
 USB_BOARDS = sorted(b.id for b in load_catalog().values() if b.usb.vid_pid)
 
@@ -114,3 +126,151 @@ def test_missing_tool_or_board_parameter_is_a_clear_error(tmp_path, monkeypatch)
         openocd_plan(_Project(), tmp_path / "f.elf", load_board("nucleo_f446re"))
     with pytest.raises(FlashError, match="no \\[flash\\] pyocd_target"):
         pyocd_plan(_Project(), tmp_path / "f.elf", load_board("pico"))
+
+
+# ---- real offline builds ----
+@pytest.fixture(scope="module")
+def built(models_dir, tmp_path_factory):
+    """hello_world generated and built offline (default env) once per board."""
+    if shutil.which("arm-none-eabi-gcc") is None or shutil.which("riscv64-unknown-elf-gcc") is None:
+        pytest.skip("cross GCCs not installed (scripts/setup.sh)")
+    root, done = tmp_path_factory.mktemp("flash_builds"), {}
+
+    def project(board: str) -> Path:
+        if board not in done:
+            done[board] = generate_project(models_dir / "hello_world_int8.tflite", board, root / board).directory
+            build_project(done[board])
+        return done[board]
+
+    return project
+
+
+def _flash(*args: str):
+    return CliRunner().invoke(main, ["flash", *map(str, args)])
+
+
+def test_flash_refuses_an_emulator_build(built):
+    c3 = built("esp32-c3-devkitm-1")  # default env: the QEMU virt RV32 image
+    for method in ([], ["--method", "esptool"], ["--method", "pio"]):
+        result = _flash(c3, *method)
+        assert result.exit_code == 2 and result.stdout == ""
+        assert result.stderr.splitlines() == [
+            "error: env esp32-c3-devkitm-1_emulator is an emulator build and cannot run on a real "
+            "esp32-c3-devkitm-1: flash a hardware env instead (--env esp32-c3-devkitm-1)"]
+    nano = built("nano33ble")  # default env: the Renode UARTE0 build
+    result = _flash(nano)
+    assert result.exit_code == 2 and result.stderr.splitlines() == [
+        "error: env nano33ble_emulator is an emulator build and cannot run on a real nano33ble: "
+        "flash a hardware env instead (--env nano33ble)"]
+
+
+def test_flash_refuses_an_elf_that_loads_outside_the_boards_flash(built):
+    """The QEMU image copied where the hardware build belongs: its load address gives it away."""
+    c3 = built("esp32-c3-devkitm-1")
+    project = load_project(c3)
+    hardware_elf = project.elf_path("esp32-c3-devkitm-1")
+    hardware_elf.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(project.elf_path(), hardware_elf)
+    (hardware_elf.parent / "firmware.bin").write_bytes(b"not flashed")
+    result = _flash(c3, "--env", "esp32-c3-devkitm-1", "--port", "/dev/null")
+    assert result.exit_code == 2 and result.stderr.splitlines() == [
+        f"error: {hardware_elf} loads at 0x80000000, outside esp32-c3-devkitm-1's flash "
+        "(0x42000000-0x423FFFFF): not an image for this board, refusing to flash it"]
+
+
+def test_missing_build_hint_names_the_same_env(built, monkeypatch):
+    disco = built("disco_f407vg")
+    result = _flash(disco, "--env", "disco_f407vg")
+    assert result.exit_code == 2 and result.stderr.splitlines() == [
+        f"error: firmware ELF {disco}/.pio/build/disco_f407vg/firmware.elf does not exist "
+        f"(run `tinylarge build {disco} --env disco_f407vg` first)"]
+
+
+def test_offline_env_flashes_with_the_boards_probe_command(built, tmp_path, monkeypatch):
+    """The offline env has no PlatformIO upload of its own: `flash` runs the board file's openocd
+    line; without openocd on PATH that is one line naming the tool, exit 2."""
+    disco = built("disco_f407vg")
+    elf = load_project(disco).elf_path()
+    monkeypatch.setenv("PATH", str(tmp_path))  # no openocd, no pyocd
+    for method in ([], ["--method", "pio"], ["--method", "openocd"]):
+        result = _flash(disco, *method)
+        assert result.exit_code == 2 and result.stderr.splitlines() == ["error: openocd not found: apt-get install openocd"]
+    result = _flash(disco, "--method", "pyocd")
+    assert result.exit_code == 2 and result.stderr.splitlines() == ["error: pyocd not found: pip install pyocd"]
+    openocd = tmp_path / "openocd"  # a tool is found on PATH; the command line is what the board file says
+    openocd.write_text("#!/bin/sh\n")
+    openocd.chmod(0o755)
+    assert openocd_plan(None, elf, load_board("disco_f407vg")).command == [
+        str(openocd), "-f", "interface/stlink.cfg", "-f", "target/stm32f4x.cfg", "-c", f"program {elf} verify reset exit"]
+
+
+def test_pio_upload_of_the_offline_env_runs_the_boards_command(built, tmp_path):
+    """`pio run -t upload` on the offline dev-platform runs the board's openocd line; its failure
+    reaches the user as the tool's own complaint, not PlatformIO's summary table."""
+    disco = built("disco_f407vg")
+    env = setup_offline().environment()
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep)
+                                  if not (Path(p) / "openocd").exists())
+    result = subprocess.run([sys.executable, "-m", "platformio", "run", "-d", str(disco), "-e", "disco_f407vg_offline",
+                             "-t", "upload"], env=env, capture_output=True, text=True, timeout=300)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "Uploading .pio/build/disco_f407vg_offline/firmware.elf" in output
+    assert re.fullmatch(r"(/bin/)?sh: (1: )?openocd: (command )?not found", failure_cause(output)), output
+    emulator = built("esp32-c3-devkitm-1")
+    result = subprocess.run([sys.executable, "-m", "platformio", "run", "-d", str(emulator), "-e",
+                             "esp32-c3-devkitm-1_emulator", "-t", "upload"], env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode != 0
+    assert failure_cause(result.stdout + result.stderr) == ("error: env esp32-c3-devkitm-1_emulator has no "
+                                                            "upload_command: it is an emulator image, not for the board")
+
+
+def _tiny_elf(tmp_path: Path, name: str, address: int) -> Path:
+    """A real Cortex-M0+ ELF with 700 bytes of code and data linked at `address`."""
+    source = tmp_path / f"{name}.c"
+    source.write_text("const unsigned char blob[600] = {1, 2, 3, 250};\n"
+                      "void _start(void) { for (;;) { __asm__ volatile(\"nop\"); } }\n")
+    elf = tmp_path / f"{name}.elf"
+    subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m0plus", "-mthumb", "-nostdlib", "-O1",
+                    f"-Wl,-Ttext=0x{address:08X}", "-o", str(elf), str(source)], check=True)
+    return elf
+
+
+def test_uf2_copy_onto_the_boot_drive(models_dir, tmp_path):
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("arm-none-eabi-gcc not installed (scripts/setup.sh)")
+    project = load_project(generate_project(models_dir / "hello_world_int8.tflite", "pico", tmp_path / "pico").directory)
+    elf = project.elf_path()
+    elf.parent.mkdir(parents=True)
+    shutil.copy(_tiny_elf(tmp_path, "flash", 0x10000000), elf)
+    drive = tmp_path / "RPI-RP2"
+    drive.mkdir()
+    result = _flash(project.directory, "--port", drive)
+    assert result.exit_code == 2 and "is not a UF2 boot drive (no INFO_UF2.TXT)" in result.stderr
+    (drive / "INFO_UF2.TXT").write_text("UF2 Bootloader v3.0\nModel: Raspberry Pi RP2\nBoard-ID: RPI-RP2\n")
+    result = _flash(project.directory, "--port", drive)
+    assert result.exit_code == 0, result.stderr
+    blocks = parse_uf2((drive / "firmware.uf2").read_bytes())
+    family = int(load_board("pico").flash.uf2_family, 0)
+    assert all(b[2] == family for b in blocks) and [b[0] for b in blocks] == sorted(b[0] for b in blocks)
+    written = {address + i: byte for address, payload, _ in blocks for i, byte in enumerate(payload)}
+    for address, data in elf_segments(elf):
+        assert bytes(written[address + i] for i in range(len(data))) == data
+    assert f"{len(blocks)} UF2 blocks copied" in result.stdout
+    shutil.copy(_tiny_elf(tmp_path, "ram", 0x20000000), elf)  # linked into RAM: not a flash image
+    (drive / "firmware.uf2").unlink()
+    result = _flash(project.directory, "--port", drive)
+    assert result.exit_code == 2 and "loads at 0x20000000, outside pico's flash (0x10000000-0x101FFFFF)" in result.stderr
+    assert not (drive / "firmware.uf2").exists()
+
+
+def test_failure_cause_skips_platformios_summary_table():
+    output = ("Uploading .pio/build/disco_f407vg_offline/firmware.elf\nOpen On-Chip Debugger 0.12.0\n"
+              "Info : clock speed 2000 kHz\nError: open failed\n*** [upload] Error 1\n"
+              "========================== [FAILED] Took 4.20 seconds ==========================\n\n"
+              "Environment           Status    Duration\n--------------------  --------  ------------\n"
+              "disco_f407vg_offline  FAILED    00:00:04.203\n"
+              "==================== 1 failed, 0 succeeded in 00:00:04.203 ====================\n")
+    assert failure_cause(output) == "Error: open failed"
+    assert failure_cause("Environment    Status    Duration\n-----  ------  ----\nx  FAILED  00:00:01\n") == "no output"

@@ -81,6 +81,18 @@ class PlatformIO(_Strict):
     board: str  # PlatformIO board ID
     framework: str = ""  # "" for bare metal
     offline: bool = False  # builds with the project's local dev-platform and Debian's cross gcc
+    version: str = ""  # the official platform's pinned release ("6.10.0"); "" only for "local"
+
+    @model_validator(mode="after")
+    def _official_platform_is_pinned(self) -> "PlatformIO":
+        if self.platform != "local" and not self.version:
+            raise ValueError(f"platform {self.platform!r} needs a pinned version (platformio.version)")
+        return self
+
+    @property
+    def spec(self) -> str:
+        """The platformio.ini `platform` value: name@version for the registry's platforms."""
+        return f"{self.platform}@{self.version}" if self.version else self.platform
 
 
 class Flash(_Strict):
@@ -133,6 +145,9 @@ class BareMetal(_Strict):
     counter: Literal["systick_icount", "dwt_cyccnt", "riscv_minstret"]
     counter_clock_hz: int = Field(default=0, ge=0)  # SysTick clock under QEMU (systick_icount only)
     exit: Literal["semihosting", "park"]  # semihosting on emulators, park on boards without a debugger
+    # True when this build only runs on an emulator (another memory map or console than the real
+    # board): its env is named <board>_emulator and `flash` refuses to write it to hardware.
+    emulator_only: bool = False
     stack_bytes: int = Field(default=8192, gt=0)
     console: Optional[Console] = None
     memory: Optional[Memory] = None

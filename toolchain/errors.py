@@ -29,6 +29,12 @@ class DoesNotFitError(ToolchainError):
     exit_code = 3
 
 
+class NetworkError(ToolchainError):
+    """A step needs a network service (e.g. PlatformIO's registry) that cannot be reached."""
+
+    exit_code = 4
+
+
 class MismatchError(ToolchainError):
     """Outputs differ from the reference interpreter."""
 

@@ -23,7 +23,11 @@ def generate_cmd(model: Path, board: str, output: Path | None, selftest_input: P
                f"model hash {project.model_hash}")
     for env in project.envs:
         mark = " (default)" if env.name == project.default_env else ""
-        click.echo(f"  env {env.name}{mark}: {'offline' if env.offline else 'online, ' + env.platform}")
+        if env.offline:
+            what = "offline, an emulator image (never flashed)" if env.emulator else "offline, for the board"
+        else:
+            what = f"online: needs the {env.platform_name} platform from the PlatformIO registry ({env.platform})"
+        click.echo(f"  env {env.name}{mark}: {what}")
 
 
 @click.command("build")

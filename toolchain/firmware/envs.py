@@ -3,8 +3,11 @@
 - A board on an official platform gets an env for it (`platform = ststm32` ...), built online by
   PlatformIO with its packages: with the board's framework (Arduino port) or bare metal.
 - A board with `platformio.offline` also gets an env on the project's local dev-platform, built
-  with the system's cross GCC and no network: `<board>` for emulator-only boards (platform "local"),
-  `<board>_offline` otherwise. It is the default env, so `tinylarge build` works offline.
+  with the system's cross GCC and no network: `<board>` for emulator boards (platform "local"),
+  `<board>_emulator` when the bare-metal build only fits an emulator (`baremetal.emulator_only`:
+  another memory map or console than the real board), `<board>_offline` for a hardware build.
+- The default env is the offline hardware build where there is one, else the offline emulator
+  build (so `tinylarge build` works offline; `flash` refuses emulator images), else the online one.
 """
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ from dataclasses import dataclass
 
 from toolchain.boards import Board
 from toolchain.firmware.hal import HalVariant, arduino_variant, baremetal_variant
-from toolchain.firmware.offline import PLATFORM_DIR
+from toolchain.firmware.offline import platform_location
+from toolchain.flash.methods import pio_upload_command
 
 _TOOLCHAIN_PREFIX = {"arm": "arm-none-eabi-", "riscv": "riscv64-unknown-elf-"}
 
@@ -20,11 +24,18 @@ _TOOLCHAIN_PREFIX = {"arm": "arm-none-eabi-", "riscv": "riscv64-unknown-elf-"}
 @dataclass(frozen=True)
 class Environment:
     name: str
-    platform: str  # official name, or symlink:// to the local dev-platform (never a stale copy)
+    platform: str  # official name@pinned version, or symlink:// to the dev-platform in the user cache
     board: str  # PlatformIO board id (the local ones live in the project's boards/ folder)
     framework: str
     hal: HalVariant
     offline: bool
+    emulator: bool = False  # an image for an emulator only: never flashed to hardware
+    upload_command: str = ""  # offline hardware envs: what `pio run -t upload` runs ($SOURCE: the ELF)
+    platform_name: str = ""  # the registry platform an online env needs ("" offline)
+
+    @property
+    def monitor_speed(self) -> int:
+        return self.hal.console.baud
 
     @property
     def ldscript(self) -> str:
@@ -39,17 +50,22 @@ def environments(board: Board) -> list[Environment]:
     envs = []
     if board.platformio.platform != "local":
         variant = arduino_variant(board) if board.platformio.framework else baremetal_variant(board)
-        envs.append(Environment(board.id, board.platformio.platform, board.platformio.board,
-                                board.platformio.framework, variant, offline=False))
+        envs.append(Environment(board.id, board.platformio.spec, board.platformio.board,
+                                board.platformio.framework, variant, offline=False,
+                                platform_name=board.platformio.platform))
     if board.platformio.offline:
-        name = board.id if board.platformio.platform == "local" else f"{board.id}_offline"
-        envs.append(Environment(name, "symlink://" + PLATFORM_DIR.as_posix(), local_board_id(board), "", baremetal_variant(board),
-                                offline=True))
+        local = board.platformio.platform == "local"
+        emulator = local or board.baremetal.emulator_only
+        name = board.id if local else f"{board.id}_{'emulator' if emulator else 'offline'}"
+        envs.append(Environment(name, "symlink://" + platform_location().as_posix(), local_board_id(board), "",
+                                baremetal_variant(board), offline=True, emulator=emulator,
+                                upload_command="" if emulator else pio_upload_command(board)))
     return envs
 
 
 def default_environment(envs: list[Environment]) -> Environment:
-    return next((e for e in envs if e.offline), envs[0])
+    offline = [e for e in envs if e.offline]
+    return next((e for e in offline if not e.emulator), offline[0] if offline else envs[0])
 
 
 def local_board_id(board: Board) -> str:

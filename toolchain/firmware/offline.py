@@ -3,13 +3,17 @@
 PlatformIO always wants its `tool-scons` package; we install it from the `scons` wheel already in
 this Python environment (same version PlatformIO 6.2 pins: 4.11.1 -> package version 4.41101.0),
 with the `.piopm` marker that tells PlatformIO it is the registry package. The dev-platform itself
-is `toolchain/firmware/platform/` (referenced by `file://` from each project). Idempotent.
+is `toolchain/firmware/platform/`, copied into a per-user cache folder named by its content hash
+(`installed_platform()`), which projects reference: no project points into the tinylarge install,
+and a project moved elsewhere still builds. Idempotent.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +45,43 @@ class OfflineCore:
         env.update(_QUIET_SETTINGS)
         env["PLATFORMIO_CORE_DIR"] = str(self.core_dir)
         return env
+
+
+def platform_cache_root() -> Path:
+    """Per-user cache (platformdirs), or TINYLARGE_CACHE."""
+    from platformdirs import user_cache_dir
+
+    return Path(os.environ.get("TINYLARGE_CACHE") or user_cache_dir("tinylarge"))
+
+
+def _platform_files() -> dict[str, bytes]:
+    return {p.relative_to(PLATFORM_DIR).as_posix(): p.read_bytes() for p in sorted(PLATFORM_DIR.rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts}
+
+
+def platform_location() -> Path:
+    """Where this tinylarge's dev-platform lives in the user cache: a new platform, a new folder."""
+    digest = hashlib.sha256()
+    for name, data in _platform_files().items():
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    return platform_cache_root() / f"tinylarge-platform-{digest.hexdigest()[:12]}"
+
+
+def installed_platform() -> Path:
+    """The dev-platform copied into the user cache (once; atomic, so parallel runs are safe)."""
+    target = platform_location()
+    if (target / "platform.json").is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target.parent))
+    for name, data in _platform_files().items():
+        (staging / name).parent.mkdir(parents=True, exist_ok=True)
+        (staging / name).write_bytes(data)
+    try:
+        staging.rename(target)
+    except OSError:  # another process installed it first
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
 
 
 def default_core_dir() -> Path:

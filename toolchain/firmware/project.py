@@ -21,6 +21,7 @@ from toolchain.emulators.renode_files import firmware_console_lines, render_reno
 from toolchain.errors import ToolchainError
 from toolchain.firmware.envs import Environment, default_environment, environments, local_board_manifest
 from toolchain.firmware.hal import HAL_DIR, HalVariant, baremetal_variant
+from toolchain.firmware.offline import installed_platform
 from toolchain.firmware.selftest import SelfTest, load_input, make_selftest
 from toolchain.model.reader import read_model
 
@@ -87,6 +88,8 @@ def generate_project(model_path: str | Path, board: Board | str, out_dir: str | 
     model_name = model_path.stem
     sha256 = hashlib.sha256(model_bytes).hexdigest()
     envs = environments(board)
+    if any(e.offline for e in envs):
+        installed_platform()  # the path platformio.ini names exists before anyone runs `pio run`
     sources = generate_c(graph, target=kernel_target(board))
     inputs = load_input(Path(selftest_input), graph) if selftest_input else None
     selftest = make_selftest(model_path, graph, inputs)
@@ -176,8 +179,9 @@ def _render_selftest(jinja: jinja2.Environment, names: dict, selftest: SelfTest,
 
 def _env_row(env: Environment) -> dict:
     if env.offline:
+        what = "an emulator image (never flashed)" if env.emulator else "for the board"
         return {"name": env.name, "platform_label": "tinylarge local dev-platform",
-                "how": "offline: the system's cross GCC (`tinylarge setup-offline` once)"}
+                "how": f"offline: the system's cross GCC (`tinylarge setup-offline` once); {what}"}
     how = f"online: PlatformIO installs {env.platform}" + (f" + {env.framework}" if env.framework else " (bare metal)")
     return {"name": env.name, "platform_label": env.platform, "how": how}
 
@@ -188,6 +192,7 @@ def _manifest(board: Board, model_name: str, sha256: str, envs: list[Environment
         "board": board.id,
         "default_env": default.name,
         "envs": {e.name: {"elf": e.elf_path, "hal": e.hal.name, "offline": e.offline, "platform": e.platform,
+                          "emulator": e.emulator,
                           "flash_bytes": e.hal.memory.flash_bytes, "ram_bytes": e.hal.memory.ram_bytes,
                           "stack_bytes": board.baremetal.stack_bytes if e.hal.name == "baremetal" else 0}
                  for e in envs},

@@ -3,6 +3,10 @@
 Methods come from the board file's `[flash]` table (first listed is the default): `pio` (PlatformIO
 upload), `openocd` (ST-Link / CMSIS-DAP), `pyocd`, `esptool` (ESP32), `uf2` (copy to the RP2040's
 boot drive), `emulator` (QEMU through its GDB server). Ports: `auto` finds the board by USB VID:PID.
+
+An emulator build (env marked `emulator`, or an ELF that loads outside the board's flash) is
+never written to hardware. An offline (bare-metal) env has no PlatformIO upload of its own to
+lean on: `pio` there means the board's debug-probe method (openocd / pyocd), run directly.
 """
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolchain.flash.methods import FlashError, esptool_plan, openocd_plan, pio_plan, pyocd_plan, run_plan
+from toolchain.flash.methods import (FlashError, esptool_plan, openocd_plan, pio_plan, probe_method, pyocd_plan,
+                                     run_plan)
 from toolchain.flash.ports import PortError, find_port, resolve_port
 
 __all__ = ["FlashError", "FlashResult", "PortError", "find_port", "flash_project", "resolve_port"]
@@ -32,22 +37,31 @@ def flash_project(directory: str | Path, *, method: str | None = None, port: str
 
     project = load_project(directory)
     board = project.board
+    environment = project.env(env)
     method = method or board.flash.methods[0]
     if method not in board.flash.methods:
         raise FlashError(f"board {board.id} does not flash with {method!r}; its methods: {', '.join(board.flash.methods)}")
-    elf = project.elf_path(env)
+    elf = project.directory / environment.elf_path
     if not elf.is_file():
-        raise FlashError(f"firmware ELF {elf} does not exist (run `tinylarge build {project.directory}` first)")
+        raise FlashError(f"firmware ELF {elf} does not exist (run `tinylarge build {project.directory} "
+                         f"--env {environment.name}` first)")
     if method == "emulator":
-        return _flash_emulator(project, elf, port, env)
+        return _flash_emulator(project, elf, port, environment.name)
+    refuse_emulator_image(project, environment, elf)
+    if method == "pio" and environment.offline:
+        method = probe_method(board)
+        if method is None:
+            raise FlashError(f"env {environment.name} is built offline, and board {board.id} lists no debug-probe "
+                             "method (openocd, pyocd) in its [flash] table to upload it with")
     if method == "uf2":
         return _flash_uf2(board, elf, port)
     if method == "pio":
-        environment = project.env(env)
+        from toolchain.firmware.build import require_online_platform
+
+        require_online_platform(project, environment, dict(os.environ))
         serial_port = resolve_port(board, port) if port else None
         plan = pio_plan(project, environment.name, serial_port)
-        run_env = _pio_environment(environment)
-        return FlashResult("pio", serial_port or "PlatformIO default", elf, run_plan(plan, env=run_env))
+        return FlashResult("pio", serial_port or "PlatformIO default", elf, run_plan(plan, env=dict(os.environ)))
     if method in PORT_METHODS:
         serial_port = resolve_port(board, port)
         return FlashResult(method, serial_port, elf, run_plan(esptool_plan(project, elf, board, serial_port)))
@@ -55,12 +69,23 @@ def flash_project(directory: str | Path, *, method: str | None = None, port: str
     return FlashResult(method, plan.description, elf, run_plan(plan))
 
 
-def _pio_environment(environment) -> dict:
-    if environment.offline:
-        from toolchain.firmware.offline import setup_offline
+def refuse_emulator_image(project, environment, elf: Path) -> None:
+    """Raises FlashError for an image that cannot run on the real board: the env is an emulator
+    build, or the ELF loads nothing into the board's flash (e.g. QEMU virt's 0x80000000)."""
+    board = project.board
+    if environment.emulator:
+        hardware = [e.name for e in project.envs if not e.emulator]
+        instead = (f"flash a hardware env instead (--env {' or --env '.join(hardware)})" if hardware
+                   else "this board has no hardware env")
+        raise FlashError(f"env {environment.name} is an emulator build and cannot run on a real {board.id}: {instead}")
+    from toolchain.flash.uf2 import elf_segments
 
-        return setup_offline().environment()
-    return dict(os.environ)
+    start, end = board.memory.flash_origin, board.memory.flash_origin + board.memory.flash_bytes
+    segments = elf_segments(elf)
+    if not any(start <= address < end for address, _ in segments):
+        loads = ", ".join(f"0x{address:08X}" for address, _ in segments)
+        raise FlashError(f"{elf} loads at {loads}, outside {board.id}'s flash (0x{start:08X}-0x{end - 1:08X}): "
+                         "not an image for this board, refusing to flash it")
 
 
 def _flash_uf2(board, elf: Path, drive: str | None) -> FlashResult:

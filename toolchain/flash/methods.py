@@ -3,6 +3,7 @@ asks for. Tools are found on PATH (or as Python modules in this environment); a 
 clear error naming how to get it."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -42,6 +43,28 @@ def _need(value: str, field: str, board) -> str:
     if not value:
         raise FlashError(f"board {board.id} has no [flash] {field} in its board file")
     return value
+
+
+# Debug-probe methods an offline (bare-metal) env can upload with, in the board file's order.
+PROBE_METHODS = ("openocd", "pyocd")
+
+
+def probe_method(board) -> str | None:
+    """The first debug-probe method in the board's [flash] list (what an offline env uploads with)."""
+    return next((m for m in board.flash.methods if m in PROBE_METHODS), None)
+
+
+def pio_upload_command(board) -> str:
+    """platformio.ini `upload_command` of an offline hardware env: the board's probe method, with
+    PlatformIO's $SOURCE for the ELF ("" when the board lists no probe method)."""
+    method = probe_method(board)
+    if method == "openocd":
+        return (f"openocd -f {_need(board.flash.openocd_interface, 'openocd_interface', board)} "
+                f"-f {_need(board.flash.openocd_target, 'openocd_target', board)} "
+                '-c "program $SOURCE verify reset exit"')
+    if method == "pyocd":
+        return f"pyocd flash -t {_need(board.flash.pyocd_target, 'pyocd_target', board)} $SOURCE"
+    return ""
 
 
 def pio_plan(project, env: str, port: str | None) -> FlashPlan:
@@ -91,6 +114,17 @@ def run_plan(plan: FlashPlan, env: dict | None = None, timeout: float = 600.0) -
         raise FlashError(f"{plan.description}: cannot run {plan.command[0]} ({exc.strerror})") from None
     output = (result.stdout or "") + (result.stderr or "")
     if result.returncode != 0:
-        last = " | ".join(output.strip().splitlines()[-3:])
-        raise FlashError(f"{plan.description} failed (exit {result.returncode}): {last}")
+        raise FlashError(f"{plan.description} failed (exit {result.returncode}): {failure_cause(output)}")
     return output
+
+
+# PlatformIO's closing summary and SCons' echo of the failed target: they never name the cause.
+_SUMMARY = re.compile(r"^(=+.*|-[-\s]*|\*\*\*.*|Environment\s+Status\s+Duration|\S+\s+(FAILED|SUCCESS|IGNORED)\s+.*)$")
+_COMPLAINT = re.compile(r"error|not found|failed|cannot|can't|unable|no such|refused|denied|timed? ?out", re.I)
+
+
+def failure_cause(output: str) -> str:
+    """The line of a tool's output that names why it failed: the first complaint before
+    PlatformIO's summary table, else the last line that is not part of that table."""
+    lines = [line.strip() for line in output.splitlines() if line.strip() and not _SUMMARY.match(line.strip())]
+    return next((line for line in lines if _COMPLAINT.search(line)), lines[-1] if lines else "no output")

@@ -4,7 +4,10 @@ Everything board-specific comes from the project's board JSON (`build.tl_*`, wri
 `tinylarge generate` from boards/*.toml): the cross-compiler prefix on PATH and the CPU flags.
 This script only wires them into PlatformIO's program build (the project's linker script comes
 in through `board_build.ldscript`, which PlatformIO passes as -T); it downloads nothing.
+`upload` runs the env's `upload_command` (tinylarge writes the board's openocd / pyocd line there
+for hardware envs); an env without one (an emulator image) has nothing to upload and says so.
 """
+import sys
 from os.path import join
 
 from SCons.Script import AlwaysBuild, Builder, Default, DefaultEnvironment
@@ -46,4 +49,15 @@ program = env.BuildProgram()
 image = env.ElfToBin(join("$BUILD_DIR", "${PROGNAME}"), program)
 size = env.Alias("size", program, env.VerboseAction("$SIZEPRINTCMD", "Calculating size $SOURCE"))
 AlwaysBuild(size)
+
+
+def _no_upload(target, source, env):
+    sys.stderr.write("error: env %s has no upload_command: it is an emulator image, not for the board\n"
+                     % env.subst("$PIOENV"))
+    return 1
+
+
+upload_action = (env.VerboseAction("$UPLOADCMD", "Uploading $SOURCE") if env.subst("$UPLOADCMD")
+                 else _no_upload)
+AlwaysBuild(env.Alias("upload", program, upload_action))
 Default([image, size])
