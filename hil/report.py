@@ -25,6 +25,7 @@ def print_table(report: HilReport, console: Console | None = None) -> None:
     table = Table(title=f"HIL {report.model} on {report.board}  (model hash {report.model_hash})")
     table.add_column("metric")
     table.add_column("value", justify="right")
+    table.add_row("boot self-test", report.selftest)
     table.add_row("samples", f"{report.samples}  ({report.inputs_source})")
     table.add_row("exact match", f"{report.agreement.exact_samples}/{report.samples} "
                                  f"({report.agreement.exact_match_rate:.1%})")
@@ -39,6 +40,8 @@ def print_table(report: HilReport, console: Console | None = None) -> None:
         ms = lat.milliseconds()
         if ms:
             table.add_row("latency (ms)", f"median {ms['median']:.3f}  min {ms['min']:.3f}  max {ms['max']:.3f}")
+    elif report.latency_note:
+        table.add_row("latency", report.latency_note)
     if data["emulator_instructions"] is not None:
         counted = data["emulator_instructions"]
         table.add_row(f"{counted['emulator']} instructions", f"median {counted['median']:,}  min {counted['min']:,}  "
@@ -69,7 +72,7 @@ def write_junit(report: HilReport, path: str | Path) -> None:
         elif index in mismatched:
             case.result = [Failure("device output differs from the TFLM reference")]
         else:
-            case.system_out = f"{report.counters[index]} {report.latency.unit}"
+            case.system_out = f"{report.counters[index]} {report.device.get('counter_unit', '')}"
         suite.add_testcase(case)
     accounting = TestCase("accounting", classname=f"hil.{report.board}")
     if report.lost or report.duplicated or report.error:

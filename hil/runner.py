@@ -8,6 +8,7 @@ compare every output with the TFLM reference, and account for every input (lost 
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -33,6 +34,16 @@ class IdentityMismatch(ToolchainError):
 
 class HilInputError(ToolchainError):
     """--inputs / --dataset that do not fit the model."""
+
+
+class SelfTestFailed(ToolchainError):
+    """The device's boot self-test did not reproduce TFLM's output: nothing it computes is trusted."""
+
+    exit_code = 1
+
+
+SELFTEST_LINE = re.compile(r"^TL-SELFTEST (PASS|FAIL|ERROR)\b.*$", re.MULTILINE)
+SELFTEST_NOT_SEEN = "not seen (the device booted before the port was opened)"
 
 
 @dataclass
@@ -71,6 +82,8 @@ class HilReport:
     # firmware's two counter reads), next to the firmware's counter in `latency`.
     emulator_instructions: list[int] = field(default_factory=list, repr=False)
     emulator: str | None = None
+    selftest: str = SELFTEST_NOT_SEEN  # the boot TL-SELFTEST line, as the device printed it
+    latency_note: str | None = None  # why there is no latency (e.g. the emulator's counter reads 0)
     outputs: list[np.ndarray] = field(default_factory=list, repr=False)
     counters: list[int] = field(default_factory=list, repr=False)
     exact_per_sample: np.ndarray = field(default_factory=lambda: np.zeros(0, bool), repr=False)
@@ -89,7 +102,8 @@ class HilReport:
             "max_abs_diff": a.max_abs_diff, "rmse": a.rmse, "cosine_similarity": a.cosine_similarity,
             "first_mismatch": a.first_mismatch, "accuracy": self.accuracy,
             "reference_accuracy": self.reference_accuracy,
-            "latency": self.latency.to_json() if self.latency else None,
+            "latency": self.latency.to_json() if self.latency else None, "latency_note": self.latency_note,
+            "selftest": self.selftest,
             "lost": self.lost, "duplicated": self.duplicated, "link": self.link,
             "wall_seconds": round(self.wall_seconds, 3), "error": self.error, "passed": self.passed,
             "emulator_instructions": self._emulator_instructions_json(),
@@ -169,6 +183,18 @@ def check_identity(identity: Identity, model_hash: str, graph) -> None:
         raise IdentityMismatch(f"the device's tensors {theirs} differ from the model's {ours}")
 
 
+def boot_selftest(dut: Dut) -> str:
+    """The TL-SELFTEST line the device printed at boot (it precedes every protocol frame, so it has
+    arrived once IDENTITY has). A FAIL or ERROR stops the run."""
+    match = SELFTEST_LINE.search(dut.text)
+    if match is None:
+        return SELFTEST_NOT_SEEN
+    line = match.group(0).strip()
+    if match.group(1) != "PASS":
+        raise SelfTestFailed(f"the device's boot self-test differs from TFLM: {line}")
+    return line
+
+
 # ---- the loop ----
 ResultHook = Callable[[int, list[np.ndarray], int], None]
 
@@ -205,12 +231,16 @@ def run_samples(dut: Dut, inputs: HilInputs, reference: list[np.ndarray], *, mod
                                       agreement.first_mismatch if agreement.first_mismatch is not None
                                       else len(done))
     labels = inputs.labels
+    latency, latency_note = metrics.latency(counters, identity.counter_unit, clock_hz or identity.clock_hz), None
+    if counters and not any(counters):
+        latency, latency_note = None, (f"not measured: the {identity.counter_unit} counter read 0 for every "
+                                       f"inference (not modelled by this emulator)")
     return HilReport(
         project=project, board=identity.board, model=model, model_hash=model_hash, device=identity.to_json(),
         inputs_source=inputs.source, samples=inputs.count, agreement=agreement,
         accuracy=metrics.accuracy(outputs[0], labels[done]) if labels is not None and done else None,
         reference_accuracy=metrics.accuracy(reference[0], labels) if labels is not None else None,
-        latency=metrics.latency(counters, identity.counter_unit, clock_hz or identity.clock_hz),
+        latency=latency, latency_note=latency_note,
         lost=sum(1 for r in received.values() if not r), duplicated=sum(1 for r in received.values() if len(r) > 1),
         link={**dut.stats.to_json(), "bytes_out": dut.link.counters.bytes_out, "bytes_in": dut.link.counters.bytes_in},
         wall_seconds=wall, error=error, outputs=outputs, counters=counters,
@@ -255,12 +285,14 @@ def run_project(directory: str | Path, options: RunOptions,
         dut = Dut(link)
         identity = dut.identity()
         check_identity(identity, project.model_hash, graph)
+        selftest = boot_selftest(dut)
         with _streamer(project, options, identity) as streamer:
             hook = _aggregator_hook(streamer, identity, inputs) if streamer else None
             report = run_samples(dut, inputs, reference, model=project.model_name, model_hash=project.model_hash,
                                  project=str(project.directory), clock_hz=project.board.cpu.clock_hz,
                                  on_result=hook,
                                  progress=(lambda done: progress(done, inputs.count)) if progress else None)
+            report.selftest = selftest
         _add_emulator_instructions(report, session, dut)
     if options.save_outputs:
         save_outputs(graph, report.outputs, options.save_outputs)
@@ -335,7 +367,7 @@ def _aggregator_hook(streamer, identity: Identity, inputs: HilInputs) -> ResultH
         # every output, concatenated in output order (a split head's feature map can be several tensors)
         result = {"seq": index, "output": np.concatenate([o.reshape(-1) for o in outputs]).tolist(),
                   "input": inputs.arrays[0][index].reshape(-1).tolist()}
-        if identity.counter_unit == "cycles":
+        if identity.counter_unit == "cycles" and counter:  # 0: the emulator does not model the counter
             result["latency_cycles"] = int(counter)
         if inputs.labels is not None:
             result["label"] = int(np.asarray(inputs.labels[index]).reshape(-1).argmax()

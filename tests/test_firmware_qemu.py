@@ -183,13 +183,13 @@ def test_renode_boards_build_offline_and_disco_runs_on_the_f405_model(builder, m
 
 def _assert_console_vector(elf_path, board) -> None:
     """The vector table sits at the start of flash, holds 16 + num_irqs entries, and the console's
-    RX interrupt entry points at the console port's handler (Thumb bit set)."""
+    RX interrupt entry points at the HAL's timed wrapper of the console port's handler (Thumb bit set)."""
     from elftools.elf.elffile import ELFFile
 
     with open(elf_path, "rb") as stream:
         elf = ELFFile(stream)
         vectors = elf.get_section_by_name(".isr_vector")
-        handler = elf.get_section_by_name(".symtab").get_symbol_by_name("tl_console_irq_handler")[0]
+        handler = elf.get_section_by_name(".symtab").get_symbol_by_name("tl_hal_console_interrupt")[0]
         assert vectors["sh_addr"] == board.memory.flash_origin
         assert vectors["sh_size"] == 4 * (16 + board.baremetal.num_irqs)
         table = np.frombuffer(vectors.data(), dtype="<u4")

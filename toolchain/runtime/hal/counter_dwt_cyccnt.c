@@ -14,6 +14,6 @@ void tl_counter_init(void) {
   TL_DWT_CTRL |= DWT_CYCCNTENA;
 }
 
-uint32_t tl_hal_counter(void) { return TL_DWT_CYCCNT; }
+uint32_t tl_counter_now(void) { return TL_DWT_CYCCNT; }
 
 const char *tl_hal_counter_unit(void) { return "cycles"; }

@@ -4,7 +4,7 @@
 
 void tl_counter_init(void) {}
 
-uint32_t tl_hal_counter(void) {
+uint32_t tl_counter_now(void) {
   uint32_t value;
   __asm__ volatile("csrr %0, minstret" : "=r"(value));
   return value;

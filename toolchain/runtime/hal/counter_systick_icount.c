@@ -10,6 +10,7 @@
 #define SYST_TICKINT 0x2u
 #define SYST_CLKSOURCE_CPU 0x4u
 #define SYST_RELOAD 0x00FFFFFFu
+#define ICSR_PENDSTSET (1u << 26)
 
 static volatile uint32_t wraps;
 
@@ -23,13 +24,19 @@ void tl_counter_init(void) {
 
 static uint64_t ticks(void) {
   uint32_t high, value;
-  do { /* re-read if the counter wrapped in between */
+  do { /* re-read if the wrap interrupt ran in between */
     high = wraps;
     value = TL_SYST_CVR;
-  } while (high != wraps);
+    if (TL_SCB_ICSR & ICSR_PENDSTSET) {
+      /* Wrapped, but the wrap interrupt has not run: we are inside another handler (the console's,
+         timed by tl_hal_core.c) or interrupts are masked. Count the wrap, read after it. */
+      high++;
+      value = TL_SYST_CVR;
+    }
+  } while (high != wraps && high != wraps + 1u);
   return ((uint64_t)high << 24) + (SYST_RELOAD - value);
 }
 
-uint32_t tl_hal_counter(void) { return (uint32_t)(ticks() * TL_COUNTER_NUM / TL_COUNTER_DEN); }
+uint32_t tl_counter_now(void) { return (uint32_t)(ticks() * TL_COUNTER_NUM / TL_COUNTER_DEN); }
 
 const char *tl_hal_counter_unit(void) { return "instructions"; }

@@ -19,7 +19,7 @@ int main(void) {
 
 void tl_reset_handler(void);
 void tl_default_handler(void);
-void tl_console_irq_handler(void);
+void tl_hal_console_interrupt(void);
 void tl_systick_handler(void) __attribute__((weak, alias("tl_default_handler")));
 
 void tl_default_handler(void) {
@@ -53,6 +53,6 @@ __attribute__((section(".isr_vector"), used)) const tl_vector tl_vectors[16 + TL
     [2 ... 15 + TL_NUM_IRQS] = tl_default_handler,
     [7] = 0, [8] = 0, [9] = 0, [10] = 0, [13] = 0, /* reserved slots */
     [15] = tl_systick_handler,
-    [16 + TL_CONSOLE_IRQ] = tl_console_irq_handler,
+    [16 + TL_CONSOLE_IRQ] = tl_hal_console_interrupt, /* the port's handler, timed (tl_hal_core.c) */
 };
 #pragma GCC diagnostic pop

@@ -40,6 +40,10 @@ uint32_t tl_hal_rx_overflows(void);
    what lies between them. Unit: tl_hal_counter_unit(). */
 uint32_t tl_hal_counter(void);
 
+/* Counter units spent inside the console's RX interrupt handler since init (the exception entry
+   and exit around it are not included). 0 where a framework owns the interrupt (Arduino). */
+uint32_t tl_hal_counter_in_interrupts(void);
+
 /* "cycles" (DWT->CYCCNT, esp cycle counter on real boards), "instructions" (emulators run with
    -icount shift=0: SysTick or minstret) or "microseconds" (boards with neither). */
 const char *tl_hal_counter_unit(void);

@@ -6,8 +6,24 @@
 #include "tl_ring.h"
 
 static tl_ring rx_ring;
+static volatile uint32_t interrupt_counts;
 
 void tl_hal_rx_push(uint8_t byte) { tl_ring_put(&rx_ring, byte); }
+
+/* Bytes the host sends while a model runs (the next sample's chunks) interrupt the inference;
+   their handler's work is counted here so the firmware can take it out of the inference's count.
+   Masking the RX interrupt instead would overrun the UART's one-byte (or short FIFO) receiver. */
+void tl_hal_console_interrupt(void) {
+  uint32_t started = tl_counter_now();
+  tl_console_irq_handler();
+  interrupt_counts += tl_counter_now() - started;
+}
+
+/* The firmware's own counter reads (before and after each inference) come through here only,
+   never the interrupt accounting above: Renode logs its instruction count at each call. */
+uint32_t tl_hal_counter(void) { return tl_counter_now(); }
+
+uint32_t tl_hal_counter_in_interrupts(void) { return interrupt_counts; }
 
 void tl_hal_init(void) {
   tl_arch_irq_disable();

@@ -3,7 +3,6 @@
 #include "tl_board.h"
 #include "tl_hal_port.h"
 
-void tl_console_irq_handler(void);
 void tl_trap_handler(void);
 
 #define MCAUSE_INTERRUPT 0x80000000u
@@ -15,7 +14,7 @@ void tl_trap_handler(void) {
   if (cause == (MCAUSE_INTERRUPT | MCAUSE_MACHINE_EXTERNAL)) {
     uint32_t source = TL_PLIC_CLAIM;
     if (source == (uint32_t)TL_CONSOLE_IRQ) {
-      tl_console_irq_handler();
+      tl_hal_console_interrupt();
     }
     TL_PLIC_CLAIM = source; /* complete */
     return;
