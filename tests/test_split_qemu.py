@@ -5,6 +5,7 @@ whole model's TFLM output, nothing lost, and the cascade must still judge and es
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
