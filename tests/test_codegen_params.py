@@ -39,6 +39,15 @@ def test_activation_ranges():
         activation_range_quantized("TANH", out)
 
 
+def test_activation_bound_beyond_int32_is_refused_as_tflm_refuses_it():
+    # 6 / 2e-9 = 3e9 steps: TFLM's Prepare fails (no_integer_overflow_from_quantization); 1 / 2e-9 fits
+    dead = Tensor(0, "y", (1,), "int16", Quantization((2e-9,), (0,)))
+    assert activation_range_quantized("RELU", dead) == (0, 32767)
+    assert activation_range_quantized("RELU_N1_TO_1", dead) == (-32768, 32767)
+    with pytest.raises(UnsupportedError, match="RELU6: the bound 6.0 is 3000000000 steps"):
+        activation_range_quantized("RELU6", dead)
+
+
 def test_padding_and_per_channel():
     assert padding_before(stride=2, dilation=1, in_size=49, filter_size=10, out=25) == 4
     assert padding_before(stride=1, dilation=2, in_size=8, filter_size=3, out=8) == 2

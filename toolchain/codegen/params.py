@@ -68,7 +68,11 @@ def activation_range_quantized(activation: str, out: Tensor) -> tuple[int, int]:
     scale, zp = f32(scale_of(out)), zero_point_of(out)
 
     def quantize(value: float) -> int:
-        return zp + round_half_away(float(f32(value) / scale))  # float division, as TFLM does
+        steps = round_half_away(float(f32(value) / scale))  # float division, as TFLM does
+        if not -2**31 <= steps <= 2**31:  # TFLM's Prepare fails here (no_integer_overflow_from_quantization)
+            raise UnsupportedError(f"fused {activation}: the bound {value} is {steps} steps of the output scale "
+                                   f"{float(scale)}, beyond int32 (TFLM refuses it)")
+        return zp + steps
 
     if activation == "NONE":
         return qmin, qmax
