@@ -1,12 +1,12 @@
 """`tinylarge inspect`: what a model costs and whether it fits, before a line of firmware."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from toolchain.boards import load_board
 from toolchain.codegen.generator import plan_for
-from toolchain.codegen.supported import unsupported_ops
+from toolchain.codegen.supported import litert_referenced_ops, unsupported_ops
 from toolchain.errors import ModelError
 from toolchain.model.analysis import OperatorCost, operator_costs
 from toolchain.model.reader import read_model
@@ -29,6 +29,8 @@ class InspectReport:
     unsupported_ops: list[dict]
     fit: FitReport | None = None
     tflm_error: str | None = None
+    # operators TFLM has no kernel for, whose kernels are bit-exact with LiteRT's reference kernels
+    litert_referenced_ops: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -54,4 +56,5 @@ def inspect_model(path: str | Path, board_name: str | None = None) -> InspectRep
         outputs=[t.describe() for t in graph.output_tensors],
         total_macs=sum(c.macs for c in costs), weight_bytes=graph.weight_bytes(),
         arena_bytes=plan.arena_bytes, tflm_arena_bytes=tflm_arena, unsupported_ops=problems,
-        fit=estimate_fit(graph, plan.arena_bytes, board) if board else None, tflm_error=tflm_error)
+        fit=estimate_fit(graph, plan.arena_bytes, board) if board else None, tflm_error=tflm_error,
+        litert_referenced_ops=litert_referenced_ops(graph))

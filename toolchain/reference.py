@@ -89,18 +89,22 @@ def _call(target, *args, timeout: float = 600):
     child.close()
     try:
         if not parent.poll(timeout):
-            raise ModelError("the TFLM reference interpreter timed out")
+            raise ModelError(f"the {_reference_name(target)} reference interpreter timed out")
         status, payload = parent.recv()
     except EOFError:
         proc.join(5)
-        raise ModelError(f"the TFLM reference interpreter crashed (exit {proc.exitcode})") from None
+        raise ModelError(f"the {_reference_name(target)} reference interpreter crashed (exit {proc.exitcode})") from None
     finally:
         proc.join(5)
         if proc.is_alive():
             proc.kill()
     if status != "ok":
-        raise ModelError(f"the TFLM reference interpreter rejected the model: {payload}")
+        raise ModelError(f"the {_reference_name(target)} reference interpreter rejected the model: {payload}")
     return payload
+
+
+def _reference_name(worker) -> str:
+    return {_litert_worker: "LiteRT", _mixed_worker: "TFLM + LiteRT"}.get(worker, "TFLM")
 
 
 def _model_bytes(model: str | Path | bytes) -> bytes:
@@ -117,6 +121,141 @@ def reference_outputs(model: str | Path | bytes, inputs: list[np.ndarray]) -> li
     if len(inputs) != len(graph.inputs):
         raise ModelError(f"model has {len(graph.inputs)} inputs, {len(inputs)} given")
     return _call(_run_worker, data, [np.asarray(x) for x in inputs], len(graph.outputs))
+
+
+# LiteRT's reference resolver registers fewer versions of some operators than its converter writes
+# (TILE: versions 1-2, while int8 TILE is written as version 3); the reference kernel itself takes
+# every type those versions add, so the reference run relabels the operator with a version it has.
+_LITERT_REF_MAX_VERSION = {"TILE": 2}
+
+
+def _for_litert_ref(model: bytes) -> bytes:
+    from toolchain.model.reader import parse_model
+    from toolchain.model.writer import serialize_model
+
+    graph = parse_model(model)
+    if not any(op.version > _LITERT_REF_MAX_VERSION.get(op.op, op.version) for op in graph.operators):
+        return model
+    for op in graph.operators:
+        op.version = min(op.version, _LITERT_REF_MAX_VERSION.get(op.op, op.version))
+    return serialize_model(graph)
+
+
+def _litert_interpreter(model: bytes):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import tensorflow as tf
+
+    interp = tf.lite.Interpreter(model_content=_for_litert_ref(model),
+                                 experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF)
+    interp.allocate_tensors()
+    return interp
+
+
+def _litert_samples(interp, inputs: list[np.ndarray], after_invoke) -> list:
+    ins = interp.get_input_details()
+    results = []
+    for s in range(len(inputs[0])):
+        for detail, batch in zip(ins, inputs):
+            interp.set_tensor(detail["index"], batch[s])
+        interp.invoke()
+        results.append(after_invoke(interp))
+    return results
+
+
+def _litert_worker(model: bytes, inputs: list[np.ndarray], conn) -> None:
+    capture = _capture_native_stderr()
+    try:
+        interp = _litert_interpreter(model)
+        outs = interp.get_output_details()
+        per_sample = _litert_samples(interp, inputs, lambda it: [np.array(it.get_tensor(d["index"]), copy=True)
+                                                                   for d in outs])
+        conn.send(("ok", [np.stack([sample[k] for sample in per_sample]) for k in range(len(outs))]))
+    except ImportError:
+        conn.send(("error", "LiteRT's reference kernels come with TensorFlow (pip install -e '.[train]')"))
+    except Exception as exc:
+        conn.send(("error", f"{type(exc).__name__}: {exc}{_native_messages(capture)}"))
+    finally:
+        conn.close()
+
+
+def _single_operator_model(graph, op) -> tuple[bytes, list[int]]:
+    """The operator alone as a model (constants kept): its bytes and the graph tensors that are its
+    inputs, in the model's input order."""
+    import dataclasses
+
+    from toolchain.model.graph import Graph, Operator
+    from toolchain.model.writer import serialize_model
+
+    feeds = [i for i in dict.fromkeys(op.inputs) if i >= 0 and not graph.tensors[i].is_constant]
+    used = list(dict.fromkeys([*(i for i in op.inputs if i >= 0), *op.outputs]))
+    new = {old: k for k, old in enumerate(used)}
+    alone = Graph(tensors=[dataclasses.replace(graph.tensors[old], index=new[old]) for old in used],
+                  operators=[Operator(0, op.op, tuple(new[i] if i >= 0 else -1 for i in op.inputs),
+                                      tuple(new[o] for o in op.outputs), dict(op.options), op.version)],
+                  inputs=tuple(new[i] for i in feeds), outputs=tuple(new[o] for o in op.outputs),
+                  name=f"{graph.name}_op{op.index}")
+    return serialize_model(alone), feeds
+
+
+def _mixed_worker(steps: list, feeds: dict[int, np.ndarray], wanted: list[int], conn) -> None:
+    capture = _capture_native_stderr()
+    try:
+        values = dict(feeds)
+        for model, on_litert, inputs, outputs in steps:
+            arrays = [values[i] for i in inputs]
+            if on_litert:
+                interp = _litert_interpreter(model)
+                details = interp.get_output_details()
+                per_sample = _litert_samples(interp, arrays, lambda it: [
+                    np.array(it.get_tensor(d["index"]), copy=True) for d in details])
+                results = [np.stack([sample[k] for sample in per_sample]) for k in range(len(outputs))]
+            else:
+                results = _run_samples(_interpreter(model), arrays, len(outputs))
+            values.update(zip(outputs, results))
+        conn.send(("ok", [values[t] for t in wanted]))
+    except Exception as exc:
+        conn.send(("error", f"{type(exc).__name__}: {exc}{_native_messages(capture)}"))
+    finally:
+        conn.close()
+
+
+def mixed_reference_tensors(model: str | Path | bytes, inputs: list[np.ndarray], litert_operators: set[int],
+                            tensors: list[int]) -> list[np.ndarray]:
+    """Each operator run alone, in order, by its own reference: LiteRT's reference kernels for the
+    operators in `litert_operators` (those TFLM has no kernel for), TFLM for every other one, each
+    fed the references' own results before it. Returns the listed tensors stacked over the N samples.
+    This is what TFLM would compute if it had LiteRT's kernels for the operators it lacks (a whole
+    model on LiteRT differs from TFLM: its FULLY_CONNECTED is sometimes 1 LSB off)."""
+    from toolchain.model.reader import parse_model
+
+    graph = parse_model(_model_bytes(model))
+    if len(inputs) != len(graph.inputs):
+        raise ModelError(f"model has {len(graph.inputs)} inputs, {len(inputs)} given")
+    steps = []
+    for op in graph.operators:
+        alone, feeds = _single_operator_model(graph, op)
+        steps.append((alone, op.index in litert_operators, feeds, list(op.outputs)))
+    return _call(_mixed_worker, steps, {t: np.asarray(x) for t, x in zip(graph.inputs, inputs)}, list(tensors))
+
+
+def mixed_reference_outputs(model: str | Path | bytes, inputs: list[np.ndarray],
+                            litert_operators: set[int]) -> list[np.ndarray]:
+    from toolchain.model.reader import parse_model
+
+    outputs = list(parse_model(_model_bytes(model)).outputs)
+    return mixed_reference_tensors(model, inputs, litert_operators, outputs)
+
+
+def litert_reference_outputs(model: str | Path | bytes, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """`reference_outputs` from LiteRT's reference kernels (TensorFlow's tf.lite.Interpreter with
+    OpResolverType.BUILTIN_REF): the reference for operators TFLM has no kernel for (TILE, GELU)."""
+    from toolchain.model.reader import parse_model
+
+    data = _model_bytes(model)
+    graph = parse_model(data)
+    if len(inputs) != len(graph.inputs):
+        raise ModelError(f"model has {len(graph.inputs)} inputs, {len(inputs)} given")
+    return _call(_litert_worker, data, [np.asarray(x) for x in inputs])
 
 
 def reference_chains(chains: list[list[str | Path | bytes]], inputs: list[np.ndarray]) -> list[list[np.ndarray]]:

@@ -53,6 +53,10 @@ def _print_report(report) -> None:
             console.print(f"[red]unsupported[/red]: operator {u['index']} {u['op']} ({u['types']}): {u['reason']}")
     else:
         console.print("all operators supported by the code generator")
+    if report.litert_referenced_ops:
+        listed = ", ".join(f"{r['index']} {r['op']}" for r in report.litert_referenced_ops)
+        console.print(f"reference: LiteRT BUILTIN_REF for operators {listed} (TFLM has no kernel for them), "
+                      f"TFLM for the rest")
     if report.fit is not None:
         verdict = "[green]fits[/green]" if report.fit.fits else "[red]does NOT fit[/red]"
         console.print(f"{verdict}: {report.fit.describe()}")

@@ -82,6 +82,9 @@ class Kernel:
     cpu: str | None = None  # None: portable C99
     runtime: tuple[str, ...] = field(default=("tl_quant.h", "tl_quant.c"))  # other runtime files used
     accepts: Callable[[Graph, Operator], bool] | None = None  # a CPU row may take only some shapes
+    # what the kernel is bit-exact with: the TFLM interpreter, or (for operators TFLM has no kernel
+    # for) LiteRT's reference kernels ("LiteRT BUILTIN_REF")
+    reference: str = "TFLM"
 
     def takes(self, graph: Graph, op: Operator) -> bool:
         return self.accepts is None or self.accepts(graph, op)

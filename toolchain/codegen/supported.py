@@ -14,6 +14,12 @@ CONTROL_FLOW = ("control flow over subgraphs, which the code generator does not 
 NO_KERNEL_REASONS = {
     ("WHILE", "*"): CONTROL_FLOW, ("IF", "*"): CONTROL_FLOW, ("CALL_ONCE", "*"): CONTROL_FLOW,
     ("HARD_SWISH", "int16"): "TFLM has no int16 HARD_SWISH kernel (its interpreter refuses the type as well)",
+    ("TILE", "int16"): "neither TFLM nor LiteRT's reference kernels have an int16 TILE",
+    ("RESIZE_BILINEAR", "int16"): "TFLM's RESIZE_BILINEAR takes float32 and int8 only",
+    ("REDUCE_MAX", "int16"): "TFLM's REDUCE_MAX takes float32 and int8 only",
+    ("REDUCE_MIN", "int16"): "TFLM's REDUCE_MIN takes float32 and int8 only",
+    ("GELU", "float32"): "TFLM has no GELU and LiteRT computes float32 GELU with Eigen's vectorised erf, "
+                         "which portable C does not reproduce bit for bit",
 }
 
 
@@ -39,6 +45,17 @@ def unsupported_ops(graph: Graph, cpu: str | None = None) -> list[dict]:
         except UnsupportedError as exc:
             problems.append({"index": op.index, "op": op.op, "types": types, "reason": str(exc)})
     return problems
+
+
+def litert_referenced_ops(graph: Graph) -> list[dict]:
+    """One dict(index, op, reference) per operator whose kernel is checked against LiteRT's reference
+    kernels because TFLM has none for it; [] when TFLM is the reference for the whole model."""
+    found = []
+    for op in graph.operators:
+        kernel = select_kernel(graph, op)
+        if kernel is not None and kernel.reference != "TFLM":
+            found.append({"index": op.index, "op": op.op, "reference": kernel.reference})
+    return found
 
 
 def describe(problems: list[dict]) -> str:

@@ -9,7 +9,8 @@ import numpy as np
 from toolchain.codegen.host import HostInputError, HostModel
 from toolchain.model.graph import Graph, Tensor
 from toolchain.model.reader import read_model
-from toolchain.reference import reference_outputs
+from toolchain.codegen.supported import litert_referenced_ops
+from toolchain.reference import mixed_reference_outputs, reference_outputs
 
 
 @dataclass
@@ -131,7 +132,8 @@ def compare(graph: Graph, ours: list[np.ndarray], reference: list[np.ndarray], s
 def verify_model(model_path: str | Path, samples: int = 200, seed: int = 0, inputs_path: str | Path | None = None,
                  save_outputs_path: str | Path | None = None, cpu: str | None = None,
                  sanitize: bool = False) -> VerifyReport:
-    """Generate, compile and run the model's C on the host; compare with the TFLM interpreter."""
+    """Generate, compile and run the model's C on the host; compare with the TFLM interpreter (operators
+    TFLM has no kernel for run on LiteRT's reference kernels, see `mixed_reference_outputs`)."""
     graph = read_model(model_path)
     if inputs_path is not None:
         inputs, used_seed = load_inputs(graph, inputs_path), None
@@ -140,7 +142,11 @@ def verify_model(model_path: str | Path, samples: int = 200, seed: int = 0, inpu
             raise HostInputError("--samples must be at least 1")
         inputs, used_seed = random_inputs(graph, samples, seed), seed
     ours = HostModel(graph, cpu=cpu, sanitize=sanitize).run(inputs)
-    reference = reference_outputs(model_path, inputs)
+    # TFLM cannot run a model with an operator it has no kernel for: those operators then run on
+    # LiteRT's reference kernels, every other one on TFLM
+    litert = {r["index"] for r in litert_referenced_ops(graph)}
+    reference = (mixed_reference_outputs(model_path, inputs, litert) if litert
+                 else reference_outputs(model_path, inputs))
     if save_outputs_path is not None:
         save_outputs(graph, ours, save_outputs_path)
     return compare(graph, ours, reference, used_seed)

@@ -22,6 +22,7 @@ from toolchain import RUNTIME_DIR
 from toolchain.boards import Board, load_board
 from toolchain.codegen.c_literals import c_array_body
 from toolchain.codegen.generator import GeneratedSources, generate_c, write_sources
+from toolchain.codegen.supported import litert_referenced_ops
 from toolchain.codegen.verify import random_inputs
 from toolchain.emulators.qemu import QemuError, start_qemu
 from toolchain.errors import ToolchainError
@@ -29,7 +30,7 @@ from toolchain.firmware.envs import compile_flags, link_flags, toolchain_prefix
 from toolchain.firmware.project import baremetal_hal_files, kernel_target
 from toolchain.model.graph import Graph
 from toolchain.model.reader import read_model
-from toolchain.reference import reference_tensor_digests
+from toolchain.reference import mixed_reference_tensors, reference_tensor_digests
 
 CHECK_PROGRAM = RUNTIME_DIR / "opcheck" / "tl_opcheck.c"
 HASH_LINE = re.compile(r"^TL-OPHASH (\d+) (\d+) (\d+)$")
@@ -196,7 +197,12 @@ def check_on_target(model_path: str | Path, board: Board | str, samples: int = 8
             ours = run_check_firmware(board, elf)
         except QemuError as exc:
             raise OpCheckError(str(exc)) from None
-    reference = reference_tensor_digests(model_path, inputs, [c.tensor for c in tensors], fnv1a)
+    litert = {r["index"] for r in litert_referenced_ops(graph)}
+    if litert:  # operators TFLM has no kernel for run on LiteRT's reference kernels, the rest on TFLM
+        stacked = mixed_reference_tensors(model_path, inputs, litert, [c.tensor for c in tensors])
+        reference = [[fnv1a(np.ascontiguousarray(t[s]).tobytes()) for t in stacked] for s in range(samples)]
+    else:
+        reference = reference_tensor_digests(model_path, inputs, [c.tensor for c in tensors], fnv1a)
     mismatches = [OperatorMismatch(s, c.operator, c.op, c.tensor)
                   for s in range(samples) for n, c in enumerate(tensors) if ours.get((s, n)) != reference[s][n]]
     mismatches.sort(key=lambda m: (m.operator, m.sample))

@@ -45,6 +45,8 @@ _MODULE_NAMES = (
     "squared_difference",
     "div",
     "l2_normalization",
+    "tile",
+    "gelu",
 )
 
 OP_MODULES = tuple(import_module(f"{__name__}.{name}") for name in _MODULE_NAMES)

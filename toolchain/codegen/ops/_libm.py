@@ -20,3 +20,5 @@ def _float_function(name: str):
 expf = _float_function("expf")
 roundf = _float_function("roundf")
 logf = _float_function("logf")
+erfcf = _float_function("erfcf")
+tanhf = _float_function("tanhf")

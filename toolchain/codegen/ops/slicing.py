@@ -24,7 +24,7 @@ def _element_bytes(graph: Graph, index: int) -> int:
     return t.nbytes // max(t.num_elements, 1)
 
 
-def _strided_copy(graph: Graph, op: Operator, source: int, view: View) -> KernelCall:
+def strided_copy(graph: Graph, op: Operator, source: int, view: View) -> KernelCall:
     v = view.simplified()
     if len(v.dims) > RANK:
         raise UnsupportedError(f"operator {op.index} {op.op}: the copy needs {len(v.dims)} dims (at most {RANK})")
@@ -54,7 +54,7 @@ def build(graph: Graph, op: Operator) -> KernelCall:
         return KernelCall(params={}, inputs=(source,), outputs=tuple(op.outputs), in_place_of_input=True,
                           output_offsets=tuple(v.offset * element if v.count else 0 for v in found))
     if len(found) == 1:
-        return _strided_copy(graph, op, source, found[0])
+        return strided_copy(graph, op, source, found[0])
     return _split_copy(graph, op, source, found)
 
 
