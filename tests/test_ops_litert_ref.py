@@ -3,11 +3,11 @@ kernels (tf.lite.Interpreter with OpResolverType.BUILTIN_REF), and `inspect` nam
 from __future__ import annotations
 
 import importlib.util
-import os
 
 import numpy as np
 import pytest
 
+from tests.conftest import require
 from opcheck import run_c
 from opmodels import GraphBuilder, act_tensor, merge_graphs, random_inputs
 from toolchain.codegen.supported import litert_referenced_ops, unsupported_ops
@@ -24,8 +24,7 @@ ALL_INT8 = np.arange(-128, 128, dtype=np.int8).reshape(1, 1, 256)
 
 @pytest.fixture(scope="module", autouse=True)
 def tensorflow_installed():
-    if importlib.util.find_spec("tensorflow") is None:
-        (pytest.fail if os.environ.get("CI") == "true" else pytest.skip)(
+    require(importlib.util.find_spec("tensorflow"),
             "LiteRT's reference kernels need TensorFlow (the train extra): pip install -e '.[train]'")
 
 
@@ -54,7 +53,8 @@ def _assert_equal_to_litert(graph, inputs):
     got = run_c(graph, inputs)
     for k, (w, g) in enumerate(zip(want, got)):
         assert w.dtype == g.dtype and w.shape == g.shape, (k, w.shape, g.shape)
-        assert w.tobytes() == g.tobytes(), f"output {k} ({graph.operators[k].op}) differs in {int((w != g).sum())} values"
+        assert w.tobytes() == g.tobytes(), \
+            f"output {k} ({graph.operators[k].op}) differs in {int((w != g).sum())} values"
 
 
 @pytest.mark.parametrize("dtype", ["int8", "int32", "float32"])

@@ -5,11 +5,11 @@ cannot run are refused with one line naming the operator and why."""
 from __future__ import annotations
 
 import importlib.util
-import os
 
 import numpy as np
 import pytest
 
+from tests.conftest import require
 from opcheck import Outcome, assert_all_exact, compare, run_c
 from opmodels import merge_graphs
 from toolchain.codegen.generator import generate_c
@@ -38,9 +38,7 @@ REFUSED: dict[tuple[str, str], str] = {
 @pytest.fixture(scope="session")
 def zoo_models(tmp_path_factory):
     """Every zoo variant built and converted once per session: {label: (path, graph)}."""
-    if importlib.util.find_spec("tensorflow") is None:
-        (pytest.fail if os.environ.get("CI") == "true" else pytest.skip)(
-            "TensorFlow (the train extra) is not installed: pip install -e '.[train]'")
+    require(importlib.util.find_spec("tensorflow"), "TensorFlow (the train extra): pip install -e '.[train]'")
     builds = build_zoo(tmp_path_factory.mktemp("zoo"))
     return {b.label: (b.path, read_model(b.path)) for b in builds}
 

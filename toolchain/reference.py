@@ -93,7 +93,8 @@ def _call(target, *args, timeout: float = 600):
         status, payload = parent.recv()
     except EOFError:
         proc.join(5)
-        raise ModelError(f"the {_reference_name(target)} reference interpreter crashed (exit {proc.exitcode})") from None
+        name = _reference_name(target)
+        raise ModelError(f"the {name} reference interpreter crashed (exit {proc.exitcode})") from None
     finally:
         proc.join(5)
         if proc.is_alive():
