@@ -51,6 +51,11 @@ def _exhaustive_unary_cases():
                           unary("QUANTIZE", "int8", "int16", iq, q(out_scale / 200, 0)), [ALL_INT8]))
             cases.append((f"DEQUANTIZE/{label}", unary("DEQUANTIZE", "int8", "float32", iq, None), [ALL_INT8]))
             cases.append((f"HARD_SWISH/{label}", unary("HARD_SWISH", "int8", "int8", iq, oq), [ALL_INT8]))
+    # tiny scales (a random-weight MobileNetV3 head): TFLM's int16 shifts by 16 and more
+    for in_scale, out_scale in ((1.229117e-07, 6.1455893e-08), (3e-08, 1e-08), (1e-09, 5e-10), (2e-07, 8e-07)):
+        label = f"{in_scale}->{out_scale}"
+        cases.append((f"HARD_SWISH/{label}", unary("HARD_SWISH", "int8", "int8", q(in_scale, 3), q(out_scale, -5)),
+                      [ALL_INT8]))
     return cases
 
 

@@ -17,12 +17,21 @@ def int16_multiplier(real: float) -> tuple[int, int]:
     return (32767 if q31 >= 2**31 - 1 - rounding else (q31 + rounding) >> 16), exponent
 
 
+def rounding_divide_by_pot16(x: int, exponent: int) -> int:
+    """gemmlowp's RoundingDivideByPOT on an int16, as TFLM's HARD_SWISH calls it: from exponent 16
+    on its mask ((1 << exponent) - 1, truncated to int16) is -1, so the result is 1 for x >= 0 and
+    -1 below (tiny input scales reach this, e.g. a random-weight MobileNetV3's head)."""
+    if exponent <= 15:
+        return rounding_divide_by_pot(x, exponent)
+    return 1 if x >= 0 else -1
+
+
 def build_int8(graph: Graph, op: Operator) -> KernelCall:
     inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
     hires_input_scale = f32(1.0 / 128.0) * f32(scale_of(inp))  # float32 products, as TFLM
     out_multiplier, out_exponent = int16_multiplier(float(hires_input_scale / f32(scale_of(out))))
     reluish_multiplier, reluish_exponent = int16_multiplier(float(hires_input_scale / f32(3.0 / 32768.0)))
-    if not -15 <= out_exponent <= 0 or not -15 <= reluish_exponent <= 15:
+    if not -31 <= out_exponent <= 0 or not -31 <= reluish_exponent <= 15:
         raise UnsupportedError(f"operator {op.index} HARD_SWISH: input/output scales {scale_of(inp)}, "
                                f"{scale_of(out)} are outside the 16-bit fixed-point range")
     in_zp, out_zp = zero_point_of(inp), zero_point_of(out)
@@ -40,9 +49,9 @@ def build_int8(graph: Graph, op: Operator) -> KernelCall:
         if reluish_exponent > 0:
             reluish = saturate16(reluish << 1)
         if reluish_exponent < 0:
-            reluish = rounding_divide_by_pot(reluish, -reluish_exponent)
+            reluish = rounding_divide_by_pot16(reluish, -reluish_exponent)
         reluish = (reluish + (1 << 15)) >> 1
-        shifted = rounding_divide_by_pot(doubling_high_mul16(reluish, x_output_scale, False), -out_exponent)
+        shifted = rounding_divide_by_pot16(doubling_high_mul16(reluish, x_output_scale, False), -out_exponent)
         return wrap16(shifted + out_zp)
 
     return lookup_call(graph, op, value)
