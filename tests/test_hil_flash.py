@@ -274,3 +274,20 @@ def test_failure_cause_skips_platformios_summary_table():
               "==================== 1 failed, 0 succeeded in 00:00:04.203 ====================\n")
     assert failure_cause(output) == "Error: open failed"
     assert failure_cause("Environment    Status    Duration\n-----  ------  ----\nx  FAILED  00:00:01\n") == "no output"
+
+
+def test_pio_flash_of_an_online_env_fails_at_once_offline(models_dir, tmp_path, monkeypatch):
+    """`flash --method pio` on an env whose registry platform is not installed: the same one line
+    and exit 4 as `build`, before PlatformIO starts (it would retry downloads for a minute)."""
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("arm-none-eabi-gcc not installed (scripts/setup.sh)")
+    project = load_project(generate_project(models_dir / "hello_world_int8.tflite", "pico", tmp_path / "pico").directory)
+    project.elf_path().parent.mkdir(parents=True)
+    shutil.copy(_tiny_elf(tmp_path, "flash", 0x10000000), project.elf_path())
+    monkeypatch.setenv("PLATFORMIO_CORE_DIR", str(tmp_path / "core"))
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # nothing listens: the registry is out of reach
+    result = _flash(project.directory, "--method", "pio")
+    assert result.exit_code == 4 and result.stderr.splitlines() == [
+        "error: env pico needs the raspberrypi platform from the PlatformIO registry: run online once "
+        "(PlatformIO's registry is not reachable)"]
+    assert not (tmp_path / "core").exists()
