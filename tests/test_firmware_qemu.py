@@ -242,3 +242,20 @@ def test_a_moved_project_builds_offline(builder, models_dir, tmp_path):
     builder.build(moved)
     assert load_project(moved).elf_path() == moved / ".pio/build/nrf52840_dk_offline/firmware.elf"
     assert load_project(moved).elf_path().is_file()
+
+
+def test_a_project_from_another_users_cache_builds(builder, models_dir, tmp_path, monkeypatch):
+    """Generated where the dev-platform lives in one user cache, built where it lives in another
+    (a project handed to a colleague): the build points platformio.ini at the builder's copy."""
+    monkeypatch.setenv("TINYLARGE_CACHE", str(tmp_path / "cache-of-alice"))
+    generate_project(models_dir / "hello_world_int8.tflite", "qemu_mps2_an386", tmp_path / "p")
+    alice = platform_location()
+    assert f"platform = symlink://{alice}" in (tmp_path / "p" / "platformio.ini").read_text()
+    result = subprocess.run(builder.prefix + [str(TINYLARGE), "build", str(tmp_path / "p")],
+                            env=dict(builder.env, TINYLARGE_CACHE=str(tmp_path / "cache-of-bob")),
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    bob = tmp_path / "cache-of-bob" / alice.name
+    ini = (tmp_path / "p" / "platformio.ini").read_text()
+    assert f"platform = symlink://{bob}" in ini and str(alice) not in ini
+    assert (bob / "platform.json").is_file() and load_project(tmp_path / "p").elf_path().is_file()
