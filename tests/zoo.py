@@ -10,6 +10,7 @@ each variant bit-exact with TFLM on the host and on the emulated Cortex-M4, and 
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -183,6 +184,69 @@ def separable_net(keras):
     return model
 
 
+SEQUENCE = (12, 6)  # time steps, features of the recurrent nets
+
+
+def standard_lstm(tf, inputs, init_h, init_c, kernel, recurrent_kernel, bias):
+    """Keras's LSTM (gates i, f, c, o; sigmoid gates, tanh cell), with the argument and result
+    order of Keras 2's standard_lstm, which the converter's Keras-LSTM fusion reads."""
+    h, c, outputs = init_h, init_c, []
+    for t in range(inputs.shape[1]):
+        z = tf.matmul(inputs[:, t], kernel) + tf.matmul(h, recurrent_kernel) + bias
+        i, f, g, o = tf.split(z, 4, axis=1)
+        c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
+        h = tf.sigmoid(o) * tf.tanh(c)
+        outputs.append(h)
+    sequence = tf.stack(outputs, axis=1)
+    return sequence[:, -1], sequence, h, c, tf.constant(0.0)
+
+
+def fused_lstm_layer(keras, lstm):
+    """A Keras layer computing the trained `lstm` (return_sequences=True) through a function marked
+    the way Keras 2 marked its LSTM (api_implements "lstm_<id>", time_major, go_backwards): the
+    converter fuses it into one UNIDIRECTIONAL_SEQUENCE_LSTM (a Keras 3 LSTM becomes a WHILE loop).
+    The weights are constants: a variable read inside the marked function would stay a variable."""
+    import tensorflow as tf
+
+    marked = tf.function(lambda *args: standard_lstm(tf, *args), autograph=False, experimental_attributes={
+        "api_implements": f"lstm_{uuid.UUID(int=SEED)}", "api_preferred_device": "CPU",
+        "time_major": False, "go_backwards": False})
+    weights, units = lstm.get_weights(), lstm.units
+
+    class FusedLSTM(keras.layers.Layer):
+        def call(self, x):
+            zeros = tf.zeros((x.shape[0], units))
+            return marked(x, zeros, zeros, *(tf.constant(w) for w in weights))[1]
+
+    return FusedLSTM()
+
+
+def lstm_nets(keras):
+    """(a trained Keras LSTM sequence tagger, the same net with its LSTM fused for the converter)."""
+    x = keras.Input(shape=SEQUENCE, batch_size=1)
+    lstm = keras.layers.LSTM(10, return_sequences=True)
+    head = keras.layers.Dense(4)
+    model = keras.Model(x, head(lstm(x)))
+    train_briefly(model, _calibration(SEQUENCE))
+    fused_x = keras.Input(shape=SEQUENCE, batch_size=1)
+    return model, keras.Model(fused_x, head(fused_lstm_layer(keras, lstm)(fused_x)))
+
+
+def lstm_tagger(keras):
+    """One fused UNIDIRECTIONAL_SEQUENCE_LSTM and a Dense head; int8 only: the stock converter
+    refuses 16x8 for this operator (test_recurrent_keras.py pins its message)."""
+    return lstm_nets(keras)[1]
+
+
+def gru_tagger(keras):
+    """A GRU unrolled by Keras (unroll=True): FULLY_CONNECTED, LOGISTIC, TANH, MUL, SUB, ADD per step."""
+    x = keras.Input(shape=SEQUENCE, batch_size=1)
+    y = keras.layers.GRU(10, return_sequences=True, unroll=True)(x)
+    model = keras.Model(x, keras.layers.Dense(4)(y))
+    train_briefly(model, _calibration(SEQUENCE))
+    return model
+
+
 def _image_input(keras):
     return keras.Input(shape=(96, 96, 3), batch_size=1)
 
@@ -196,6 +260,8 @@ ZOO: list[ZooModel] = [
     ZooModel("transformer_block", transformer_block),
     ZooModel("elementwise_mix", elementwise_mix),
     ZooModel("separable_net", separable_net, ("int8", "int16")),
+    ZooModel("lstm_tagger", lstm_tagger),
+    ZooModel("gru_tagger", gru_tagger, ("int8", "int16")),
 ]
 
 
