@@ -1,5 +1,6 @@
-"""Operators TFLM has no kernel for (TILE, GELU), checked byte for byte against LiteRT's reference
-kernels (tf.lite.Interpreter with OpResolverType.BUILTIN_REF), and `inspect` naming that reference."""
+"""Operators TFLM has no kernel for (TILE, GELU, int16 RESIZE_BILINEAR and REDUCE_MAX/MIN), checked
+byte for byte against LiteRT's reference kernels (tf.lite.Interpreter with OpResolverType.BUILTIN_REF),
+and `inspect` naming that reference."""
 from __future__ import annotations
 
 import importlib.util
@@ -9,7 +10,7 @@ import pytest
 
 from tests.conftest import require
 from opcheck import run_c
-from opmodels import GraphBuilder, act_tensor, merge_graphs, random_inputs
+from opmodels import MATH_MAKERS, GraphBuilder, act_tensor, merge_graphs, random_inputs, resize_bilinear
 from toolchain.codegen.supported import litert_referenced_ops, unsupported_ops
 from toolchain.inspect import inspect_model
 from toolchain.model.graph import Quantization
@@ -62,6 +63,17 @@ def test_tile_matches_litert(dtype):
     rng = np.random.default_rng(1200 + ["int8", "int32", "float32"].index(dtype))
     graphs = [_tile(rng, dtype, "int32" if k % 3 else "int64") for k in range(12)]
     graph = merge_graphs(graphs, f"tiles_{dtype}")
+    _assert_equal_to_litert(graph, random_inputs(graph, SAMPLES, rng))
+
+
+@pytest.mark.parametrize("op", ["RESIZE_BILINEAR", "REDUCE_MAX", "REDUCE_MIN"])
+def test_int16_operators_tflm_lacks_match_litert(op):
+    """16x8 models hold them (a U-Net's bilinear upsampling, GlobalMaxPooling2D); TFLM takes
+    float32 and int8 only."""
+    rng = np.random.default_rng(1400 + ["RESIZE_BILINEAR", "REDUCE_MAX", "REDUCE_MIN"].index(op))
+    make = resize_bilinear if op == "RESIZE_BILINEAR" else MATH_MAKERS[op]
+    graph = merge_graphs([make(rng, "int16") for _ in range(12)], f"{op}_int16")
+    assert {r["reference"] for r in litert_referenced_ops(graph)} == {"LiteRT BUILTIN_REF"}
     _assert_equal_to_litert(graph, random_inputs(graph, SAMPLES, rng))
 
 

@@ -15,9 +15,6 @@ NO_KERNEL_REASONS = {
     ("WHILE", "*"): CONTROL_FLOW, ("IF", "*"): CONTROL_FLOW, ("CALL_ONCE", "*"): CONTROL_FLOW,
     ("HARD_SWISH", "int16"): "TFLM has no int16 HARD_SWISH kernel (its interpreter refuses the type as well)",
     ("TILE", "int16"): "neither TFLM nor LiteRT's reference kernels have an int16 TILE",
-    ("RESIZE_BILINEAR", "int16"): "TFLM's RESIZE_BILINEAR takes float32 and int8 only",
-    ("REDUCE_MAX", "int16"): "TFLM's REDUCE_MAX takes float32 and int8 only",
-    ("REDUCE_MIN", "int16"): "TFLM's REDUCE_MIN takes float32 and int8 only",
     ("GELU", "float32"): "TFLM has no GELU and LiteRT computes float32 GELU with Eigen's vectorised erf, "
                          "which portable C does not reproduce bit for bit",
 }

@@ -10,6 +10,7 @@ import numpy as np
 
 from toolchain.codegen.kernel_table import ConstArray, Kernel, KernelCall
 from toolchain.codegen.ops._common import constant_input
+from toolchain.codegen.ops.tile import LITERT_REFERENCE
 from toolchain.codegen.params import round_half_away
 from toolchain.errors import UnsupportedError
 from toolchain.model.graph import Graph, Operator
@@ -127,4 +128,8 @@ KERNELS = [
            c_file="kernels/resize_bilinear_f32.c", header="kernels/resize.h", build=build_bilinear, runtime=()),
     Kernel(op="RESIZE_BILINEAR", types=("int8,int32->int8",), function="tl_resize_bilinear_int8",
            c_file="kernels/resize_bilinear_int8.c", header="kernels/resize.h", build=build_bilinear, runtime=()),
+    # TFLM's RESIZE_BILINEAR takes float32 and int8 only; LiteRT's reference runs int16 (16x8 U-Nets)
+    Kernel(op="RESIZE_BILINEAR", types=("int16,int32->int16",), function="tl_resize_bilinear_int16",
+           c_file="kernels/resize_bilinear_int16.c", header="kernels/resize.h", build=build_bilinear, runtime=(),
+           reference=LITERT_REFERENCE),
 ]

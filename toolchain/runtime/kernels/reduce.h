@@ -12,12 +12,15 @@ typedef struct {
 
 typedef tl_reduce_max_min_params tl_reduce_max_min_int8_params;
 typedef tl_reduce_max_min_params tl_reduce_max_min_f32_params;
+typedef tl_reduce_max_min_params tl_reduce_max_min_int16_params;
 
 /* int8 (input and output share one quantization, as TFLM requires): the raw extreme, starting
    from -128 / 127. float32: starting from -FLT_MAX / FLT_MAX, `in > current ? in : current`
    (NaN inputs are skipped, as TFLM's comparison skips them). */
 void tl_reduce_max_min_int8(const tl_reduce_max_min_params *p, const int8_t *input, int8_t *output);
 void tl_reduce_max_min_f32(const tl_reduce_max_min_params *p, const float *input, float *output);
+/* int16 (one shared quantization): as int8 from -32768 / 32767, LiteRT's reference (TFLM has none) */
+void tl_reduce_max_min_int16(const tl_reduce_max_min_params *p, const int16_t *input, int16_t *output);
 
 /* SUM int8/int16 runs the MEAN kernels (tl_mean_int8/int16) with the plain input/output scale
    multiplier: TFLM computes both with one integer routine. */

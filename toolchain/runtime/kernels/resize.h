@@ -26,8 +26,11 @@ typedef struct {
   const int32_t *row_frac, *col_frac;  /* scaled - 1024 * lower bound (10-bit weights) */
 } tl_resize_bilinear_int8_params;
 
+typedef tl_resize_bilinear_int8_params tl_resize_bilinear_int16_params;
+
 void tl_resize_nearest(const tl_resize_nearest_params *p, const void *input, void *output);
 void tl_resize_bilinear_f32(const tl_resize_bilinear_f32_params *p, const float *input, float *output);
 void tl_resize_bilinear_int8(const tl_resize_bilinear_int8_params *p, const int8_t *input, int8_t *output);
+void tl_resize_bilinear_int16(const tl_resize_bilinear_int16_params *p, const int16_t *input, int16_t *output);
 
 #endif /* TL_RESIZE_H */
