@@ -25,12 +25,9 @@ pytestmark = pytest.mark.tensorflow
 
 HOST_SAMPLES = 4
 M4_SAMPLES = 4  # the three saturating extremes, then one seeded random input
-# (variant, operator) -> why it is refused: TFLM (and LiteRT's reference kernels for TILE) cannot
-# run these either
+# (variant, operator) -> why it is refused: neither TFLM nor LiteRT's reference kernels run it
 REFUSED: dict[tuple[str, str], str] = {
     ("conv_autoencoder/int16", "TILE"): "neither TFLM nor LiteRT",
-    ("small_unet/int16", "RESIZE_BILINEAR"): "float32 and int8 only",
-    ("separable_net/int16", "REDUCE_MAX"): "float32 and int8 only",
 }
 
 
@@ -65,14 +62,15 @@ def test_zoo_is_bit_exact_with_tflm_on_the_host(zoo_models):
 
 
 def test_zoo_with_operators_tflm_lacks_is_bit_exact_on_the_host(zoo_models):
-    """Those operators (TILE, GELU) against LiteRT's reference kernels, every other one against
-    TFLM, each fed the references' results before it."""
+    """Those operators (TILE, GELU, int16 RESIZE_BILINEAR and REDUCE_MAX) against LiteRT's reference
+    kernels, every other one against TFLM, each fed the references' results before it."""
     outcomes = []
     for label, (path, graph) in _runnable(zoo_models, litert=True).items():
         inputs = random_inputs(graph, HOST_SAMPLES, seed=31)
         litert = {r["index"] for r in litert_referenced_ops(graph)}
         outcomes.append(Outcome(label, graph, mixed_reference_outputs(path, inputs, litert), run_c(graph, inputs)))
-    assert {o.label for o in outcomes} == {"conv_autoencoder/int8", "transformer_block/int8"}
+    assert {o.label for o in outcomes} == {"conv_autoencoder/int8", "transformer_block/int8", "small_unet/int16",
+                                           "separable_net/int16"}
     assert_all_exact(outcomes)
 
 
