@@ -19,9 +19,17 @@ def projects(tmp_path_factory, models_dir):
             for board in ("disco_f407vg", "qemu_mps2_an386")}
 
 
-def _emulate(args, path_dir):
+def _without_renode(path_dir) -> dict[str, str]:
+    """The environment of a user without Renode: none on PATH, RENODE unset, no unpacked tree
+    (CI's setup unpacks one into .tinylarge/renode)."""
     env = {k: v for k, v in os.environ.items() if k != "RENODE"}
-    env["PATH"] = str(path_dir)  # no renode there
+    env["PATH"] = str(path_dir)
+    env["TINYLARGE_RENODE_HOME"] = str(path_dir / "no-renode-here")
+    return env
+
+
+def _emulate(args, path_dir):
+    env = _without_renode(path_dir)
     return subprocess.run([sys.executable, "-m", "toolchain.cli", "emulate", *map(str, args)], env=env,
                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
 
@@ -52,8 +60,7 @@ def test_emulate_a_directory_that_is_not_a_project(tmp_path):
 
 
 def test_hil_run_over_renode_without_renode_says_how_to_install(projects, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "RENODE"}
-    env["PATH"] = str(tmp_path)
+    env = _without_renode(tmp_path)
     result = subprocess.run([sys.executable, "-m", "toolchain.cli", "hil", "run", str(projects["disco_f407vg"]),
                              "--emulator", "renode", "--samples", "3"], env=env, capture_output=True, text=True,
                             timeout=300, stdin=subprocess.DEVNULL)

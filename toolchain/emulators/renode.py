@@ -32,6 +32,7 @@ from toolchain.emulators.sockets import free_local_port, wait_until_listening
 from toolchain.errors import ToolchainError
 
 RENODE_ENV = "RENODE"
+HOME_ENV = "TINYLARGE_RENODE_HOME"  # overrides INSTALLED_DIR, e.g. to point at a shared unpack or at none
 # Where scripts/setup.sh unpacks ../shared/renode's portable tarball (not under $TMPDIR: Renode
 # deletes $TMPDIR/renode-* folders when it creates a machine).
 INSTALLED_DIR = PROJECT_ROOT / ".tinylarge" / "renode"
@@ -64,10 +65,12 @@ class RenodeTools:
     renode_test: Path | None  # the Robot Framework runner, beside renode in every package
 
 
-def find_renode(environ: dict[str, str] | None = None, installed_dir: Path = INSTALLED_DIR) -> RenodeTools:
-    """Renode from `RENODE` (binary or folder), the tree setup unpacked into `installed_dir`, or
-    PATH; RenodeError with install steps otherwise."""
+def find_renode(environ: dict[str, str] | None = None, installed_dir: Path | None = None) -> RenodeTools:
+    """Renode from `RENODE` (binary or folder), the tree setup unpacked into `installed_dir`
+    (default: $TINYLARGE_RENODE_HOME or INSTALLED_DIR), or PATH; RenodeError with install steps otherwise."""
     environ = os.environ if environ is None else environ
+    if installed_dir is None:
+        installed_dir = Path(environ.get(HOME_ENV) or INSTALLED_DIR)
     configured = environ.get(RENODE_ENV, "")
     if configured:
         where = Path(configured).expanduser()
