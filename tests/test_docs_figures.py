@@ -27,9 +27,6 @@ OWN_COMMAND = re.compile(r"\| `(tinylarge|python bench/)[^`]*` \|")
 # Sections (by the start of their heading; "*": the whole page) whose figures another change
 # refreshes; each names who and why. Keep this short.
 NOT_YET_FROM_CODE = {
-    ("README.md", "Measured on the shared models"):
-        "the kernels work (issue 11) re-measures this table with bench/bench_firmware.py",
-    ("docs/kernels.md", "*"): "the kernels work (issue 11) re-measures its figures with bench/bench_firmware.py",
     ("docs/aggregator.md", "*"): "the fleet work (issue 14) re-measures its figures with bench/bench_aggregator.py",
 }
 
