@@ -27,7 +27,6 @@ OWN_COMMAND = re.compile(r"\| `(tinylarge|python bench/)[^`]*` \|")
 # Sections (by the start of their heading; "*": the whole page) whose figures another change
 # refreshes; each names who and why. Keep this short.
 NOT_YET_FROM_CODE = {
-    ("docs/aggregator.md", "*"): "the fleet work (issue 14) re-measures its figures with bench/bench_aggregator.py",
 }
 
 
