@@ -31,7 +31,11 @@
 /* BAUDRATE register value: round(baud * 2^32 / 16 MHz), low 12 bits cleared as the part expects. */
 #define BAUD_WORD ((uint32_t)((((uint64_t)TL_CONSOLE_BAUD << 32) + 8000000u) / 16000000u) & 0xFFFFF000u)
 
-static volatile uint8_t rx_byte;
+/* One byte per DMA transfer (MAXCNT 1), but room for a burst: the part stops at MAXCNT and holds
+   later bytes in its FIFO until STARTRX, while Renode's UARTE model keeps writing them behind the
+   buffer once ENDRX is cleared. Here they land in this buffer (the host never has more than the
+   RX window in flight) instead of in the variables that follow it, and are pushed too. */
+static volatile uint8_t rx_dma[TL_HAL_RX_BUFFER_BYTES];
 static uint8_t tx_buffer[TX_CHUNK];
 
 void tl_console_init(void) {
@@ -40,7 +44,7 @@ void tl_console_init(void) {
   BAUDRATE = BAUD_WORD;
   CONFIG = 0; /* 8N1, no flow control */
   ENABLE = ENABLE_UARTE;
-  RXD_PTR = (uint32_t)(uintptr_t)&rx_byte;
+  RXD_PTR = (uint32_t)(uintptr_t)rx_dma;
   RXD_MAXCNT = 1;
   EVENT_ENDRX = 0;
   INTENSET = INT_ENDRX;
@@ -51,8 +55,9 @@ void tl_console_init(void) {
 void tl_console_irq_handler(void) {
   if (EVENT_ENDRX) {
     EVENT_ENDRX = 0;
-    if (RXD_AMOUNT) {
-      tl_hal_rx_push(rx_byte);
+    uint32_t pushed = 0;
+    while (pushed < RXD_AMOUNT && pushed < sizeof rx_dma) { /* re-read: the model may add bytes meanwhile */
+      tl_hal_rx_push(rx_dma[pushed++]);
     }
     TASK_STARTRX = 1; /* next byte */
   }
