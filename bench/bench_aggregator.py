@@ -386,12 +386,15 @@ def disrupt(broker, aggregators: list[subprocess.Popen], db: str, expected: int,
     def stored() -> int:
         return stored_total(db)
 
-    def wait_for(fraction: float, at_most: float = DRAIN_SECONDS) -> None:
+    def wait_for(fraction: float, or_seconds: float | None = None) -> None:
+        """Until `fraction` of the results are stored, or `or_seconds` have passed when given;
+        without it, a store that stalls for DRAIN_SECONDS ends the run."""
         began = time.monotonic()
         while stored() < fraction * expected:
-            if time.monotonic() - began > at_most:
-                if at_most < DRAIN_SECONDS:
-                    return
+            waited = time.monotonic() - began
+            if or_seconds is not None and waited > or_seconds:
+                return
+            if waited > DRAIN_SECONDS:
                 raise SystemExit(f"no progress for {DRAIN_SECONDS} s during the disruption")
             time.sleep(0.05)
 
@@ -404,7 +407,7 @@ def disrupt(broker, aggregators: list[subprocess.Popen], db: str, expected: int,
     aggregators[0].send_signal(signal.SIGKILL)
     aggregators[0].wait()
     print(f"  aggregator 0 killed (SIGKILL) at {stored()} stored", flush=True)
-    wait_for(0.75, at_most=RESTART_AFTER_S)
+    wait_for(0.75, or_seconds=RESTART_AFTER_S)
     aggregators[0] = restart_first()
     print(f"  aggregator 0 started again at {stored()} stored", flush=True)
 
