@@ -67,10 +67,9 @@ void tl_print_identity(void) {
    run (the host streams the next sample's chunks meanwhile) are taken out: the count is the
    inference's own work. */
 __attribute__((noinline, noipa)) static int invoke_measured(uint32_t *count) {
-  uint32_t start = tl_hal_counter(), interrupts = tl_hal_counter_in_interrupts();
+  uint32_t start = tl_hal_counter_outside_interrupts();
   int status = tl_model_invoke();
-  uint32_t elapsed = tl_hal_counter() - start;
-  *count = elapsed - (tl_hal_counter_in_interrupts() - interrupts);
+  *count = tl_hal_counter_outside_interrupts() - start;
   return status;
 }
 

@@ -1,5 +1,5 @@
 /* NS16550A UART (QEMU riscv virt): register-level, RX interrupt through the PLIC.
-   Registers (byte wide): RBR/THR 0, IER 1 (bit0 RX data), FCR 2, LCR 3 (bit7 DLAB), LSR 5
+   Registers (byte wide): RBR/THR 0, IER 1 (bit0 RX data, bit1 THR empty), FCR 2, LCR 3 (bit7 DLAB), LSR 5
    (bit0 data ready, bit5 THR empty, bit6 transmitter empty); DLL/DLM at 0/1 while DLAB=1. */
 #include "tl_board.h"
 #include "tl_hal.h"
@@ -18,6 +18,8 @@
 #define LSR_DATA_READY 0x01u
 #define LSR_THR_EMPTY 0x20u
 #define LSR_TX_IDLE 0x40u
+#define IER_RX_DATA 0x01u
+#define IER_THR_EMPTY 0x02u
 
 void tl_console_init(void) {
   uint32_t divisor = TL_CONSOLE_CLOCK_HZ / (16u * TL_CONSOLE_BAUD);
@@ -26,14 +28,23 @@ void tl_console_init(void) {
   DLM = (uint8_t)(divisor >> 8);
   LCR = 0x03u; /* 8N1 */
   FCR = 0x07u; /* FIFOs on and cleared */
-  IER = 0x01u; /* RX data available */
+  IER = IER_RX_DATA;
   tl_arch_enable_irq(TL_CONSOLE_IRQ);
 }
 
 void tl_console_irq_handler(void) {
+  IER = IER_RX_DATA; /* ends a raised THR-empty interrupt (tl_console_raise_interrupt) */
   while (LSR & LSR_DATA_READY) {
     tl_hal_rx_push(RBR);
   }
+}
+
+/* The PLIC cannot pend a source by software; enabling the THR-empty interrupt while the
+   transmitter is idle raises the console's own interrupt at once. */
+void tl_console_raise_interrupt(int raise) {
+  while (!(LSR & LSR_THR_EMPTY)) {
+  }
+  IER = (uint8_t)(IER_RX_DATA | (uint32_t)(raise != 0) * IER_THR_EMPTY);
 }
 
 void tl_hal_write(const uint8_t *buf, size_t n) {

@@ -44,7 +44,7 @@ uint32_t tl_hal_rx_overflows(void) { return 0; } /* Serial does not report its d
 
 uint32_t tl_hal_counter(void) { return (uint32_t)micros(); }
 
-uint32_t tl_hal_counter_in_interrupts(void) { return 0; } /* the core's Serial ISR cannot be timed from here */
+uint32_t tl_hal_counter_outside_interrupts(void) { return tl_hal_counter(); } /* the core's Serial ISR cannot be timed from here */
 
 const char *tl_hal_counter_unit(void) { return "microseconds"; }
 

@@ -28,6 +28,13 @@ void tl_default_handler(void) {
 }
 extern const tl_vector tl_vectors[16 + TL_NUM_IRQS];
 
+/* Every Cortex-M console port shares this: the NVIC pends any interrupt by software. Writing a
+   zero bit is the no-op twin; the barriers make the interrupt taken before the next write. */
+void tl_console_raise_interrupt(int raise) {
+  TL_NVIC_ISPR((unsigned)TL_CONSOLE_IRQ >> 5) = (uint32_t)(raise != 0) << ((unsigned)TL_CONSOLE_IRQ & 31u);
+  __asm__ volatile("dsb\n\tisb" ::: "memory");
+}
+
 void tl_reset_handler(void) {
   TL_SCB_VTOR = (uint32_t)(uintptr_t)tl_vectors; /* boards that load the image away from 0x0 */
 #if TL_HAS_FPU

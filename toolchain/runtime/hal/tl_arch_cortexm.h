@@ -7,6 +7,7 @@
 #define TL_REG32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
 
 #define TL_NVIC_ISER(n) TL_REG32(0xE000E100u + 4u * (n))
+#define TL_NVIC_ISPR(n) TL_REG32(0xE000E200u + 4u * (n))
 #define TL_NVIC_ICPR(n) TL_REG32(0xE000E280u + 4u * (n))
 #define TL_SYST_CSR TL_REG32(0xE000E010u)
 #define TL_SYST_RVR TL_REG32(0xE000E014u)

@@ -40,9 +40,11 @@ uint32_t tl_hal_rx_overflows(void);
    what lies between them. Unit: tl_hal_counter_unit(). */
 uint32_t tl_hal_counter(void);
 
-/* Counter units spent inside the console's RX interrupt handler since init (the exception entry
-   and exit around it are not included). 0 where a framework owns the interrupt (Arduino). */
-uint32_t tl_hal_counter_in_interrupts(void);
+/* tl_hal_counter() less the units spent in the console's RX interrupts since init (their handler
+   timed, their entry, exit and dispatch as calibrated at boot): the difference of two reads is
+   the work of the code between them alone. tl_hal_counter() itself where a framework owns the
+   interrupt (Arduino). */
+uint32_t tl_hal_counter_outside_interrupts(void);
 
 /* "cycles" (DWT->CYCCNT, esp cycle counter on real boards), "instructions" (emulators run with
    -icount shift=0: SysTick or minstret) or "microseconds" (boards with neither). */

@@ -234,11 +234,9 @@ static void on_load(uint16_t seq, const uint8_t *p, size_t n) {
    pipelines them) and their RX interrupts are subtracted, as in the self-test. Kept out of line
    so GCC cannot move model work out from between the counter reads. */
 __attribute__((noinline, noipa)) static uint32_t invoke_counted(void) {
-  uint32_t start = tl_hal_counter(), interrupts = tl_hal_counter_in_interrupts();
-  uint32_t elapsed;
+  uint32_t start = tl_hal_counter_outside_interrupts();
   tl_model_invoke();
-  elapsed = tl_hal_counter() - start;
-  return elapsed - (tl_hal_counter_in_interrupts() - interrupts);
+  return tl_hal_counter_outside_interrupts() - start;
 }
 
 static void run_model(uint32_t request) {
