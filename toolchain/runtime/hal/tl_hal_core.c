@@ -9,9 +9,9 @@ static tl_ring rx_ring;
 static volatile uint32_t interrupt_counts;  /* counted inside the timed handler */
 static volatile uint32_t interrupts_taken;
 /* What each console interrupt costs outside the timed handler (exception entry and exit, the
-   call into it, trap dispatch), in 1/65536 counter units: measured at boot by
+   call into it, trap dispatch), in 1/256 counter units: measured at boot by
    calibrate_interrupt_cost(). */
-static uint32_t untimed_per_interrupt_q16;
+static uint32_t untimed_per_interrupt_q8;
 
 void tl_hal_rx_push(uint8_t byte) { tl_ring_put(&rx_ring, byte); }
 
@@ -34,9 +34,9 @@ __attribute__((noinline)) uint32_t tl_hal_counter(void) { return tl_counter_now(
    pending meanwhile runs after both, wholly inside or wholly outside the window being timed. */
 uint32_t tl_hal_counter_outside_interrupts(void) {
   tl_arch_irq_disable();
-  uint32_t now = tl_hal_counter();
-  uint32_t untimed = (uint32_t)(((uint64_t)interrupts_taken * untimed_per_interrupt_q16) >> 16);
+  uint32_t untimed = (uint32_t)(((uint64_t)interrupts_taken * untimed_per_interrupt_q8) >> 8);
   uint32_t in_interrupts = interrupt_counts + untimed;
+  uint32_t now = tl_hal_counter(); /* last in, first out of the timed window: it counts itself least */
   tl_arch_irq_enable();
   return now - in_interrupts;
 }
@@ -60,10 +60,11 @@ static void calibrate_interrupt_cost(void) {
   uint32_t timed = interrupt_counts, taken = interrupts_taken;
   uint32_t raised = time_raising(1);
   uint32_t interrupts = interrupts_taken - taken, inside = interrupt_counts - timed;
-  if (interrupts == 0 || raised < quiet + inside) {
+  uint32_t outside = raised - quiet - inside;
+  if (interrupts == 0 || raised < quiet + inside || outside >= (1u << 24)) {
     return; /* counter not modelled (reads 0) or noise larger than the cost: subtract none */
   }
-  untimed_per_interrupt_q16 = (uint32_t)(((uint64_t)(raised - quiet - inside) << 16) / interrupts);
+  untimed_per_interrupt_q8 = (outside << 8) / interrupts; /* 32-bit: no 64-bit division routine */
 }
 
 void tl_hal_init(void) {
