@@ -51,12 +51,22 @@ static uint32_t time_raising(int raise) {
   return tl_counter_now() - start;
 }
 
+/* The loop without interrupts: repeated while a host byte lands in it (a host may send as soon
+   as it connects), since such an interrupt would count as loop time. */
+static uint32_t time_quiet_loop(void) {
+  uint32_t taken, quiet;
+  do {
+    taken = interrupts_taken;
+    quiet = time_raising(0);
+  } while (taken != interrupts_taken);
+  return quiet;
+}
+
 /* The same loop twice, raising the console interrupt (no data: the handler finds nothing) and
    not: the difference is the interrupts' whole cost, and what the handler timed itself is
-   known. Runs before the boot lines, so no host is sending yet; a byte during the raising loop
-   would be counted in both totals anyway. */
+   known. A host byte during the raising loop is counted in both totals, so it cannot skew them. */
 static void calibrate_interrupt_cost(void) {
-  uint32_t quiet = time_raising(0);
+  uint32_t quiet = time_quiet_loop();
   uint32_t timed = interrupt_counts, taken = interrupts_taken;
   uint32_t raised = time_raising(1);
   uint32_t interrupts = interrupts_taken - taken, inside = interrupt_counts - timed;
